@@ -1,0 +1,8 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+
+/** Writes a key in a loader and redirects; the redirect must make Remix revalidate. */
+export async function loader({ context: { session } }: LoaderFunctionArgs) {
+  session.set("mark:bounced", new Date().toISOString());
+  return redirect("/lab");
+}

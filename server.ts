@@ -1,0 +1,48 @@
+import type { Server } from "node:http";
+
+import { installGlobals } from "@remix-run/node";
+
+import { createApp } from "./server/app";
+import { loadBuild } from "./server/build";
+import { ConfigError, loadConfig } from "./server/config";
+import { createSessionStorage } from "./server/sessions";
+
+installGlobals({ nativeFetch: true });
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`Cannot start: ${error.message}`);
+  process.exit(1);
+}
+
+const { build, listening } = await loadBuild(config.mode === "development");
+const sessionStorage = createSessionStorage(config);
+const app = createApp({
+  build,
+  sessionStorage,
+  mode: config.mode,
+  commitOnServerError: config.session.commitOnServerError,
+});
+
+const server: Server = app.listen(config.port, config.host, async () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  console.log(`Remix app ready at http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (sessions: ${config.session.store})`);
+  await listening();
+});
+
+function shutdown(signal: string) {
+  console.log(`${signal}: closing the server and the session store`);
+  server.close(async () => {
+    await sessionStorage.close();
+    process.exit(0);
+  });
+  // Keep-alive connections can hold close() open; do not hang forever.
+  setTimeout(() => process.exit(0), 5000).unref();
+  server.closeIdleConnections();
+}
+process.once("SIGINT", () => shutdown("SIGINT"));
+process.once("SIGTERM", () => shutdown("SIGTERM"));

@@ -1,0 +1,92 @@
+import type {
+  Cookie,
+  CookieSerializeOptions,
+  CreateCookieFunction,
+} from "@remix-run/server-runtime";
+
+/** How the session cookie is named, signed and flagged. */
+export interface SessionCookieOptions {
+  /** The cookie's name. */
+  name: string;
+  /** Signing secrets: the first signs, every one verifies (so a secret can be rotated out slowly). */
+  secrets: string[];
+  /** Send the cookie over HTTPS only; on in production. */
+  secure: boolean;
+  /** Lifetime in seconds. */
+  maxAge: number;
+}
+
+/** What the request's cookie held. */
+export interface ParsedCookie {
+  /** The verified value. */
+  value: unknown;
+  /** True when an older secret verified it, so the next response should re-sign it. */
+  stale: boolean;
+}
+
+/**
+ * The signed session cookie, built on Remix's `createCookie` (passed in, so the same code runs on
+ * Node and on Workers). Malformed or forged cookies parse as null, never as an error.
+ */
+export class SessionCookie {
+  #current: Cookie;
+  #all: Cookie | null;
+  #maxAge: number;
+
+  constructor(createCookie: CreateCookieFunction, options: SessionCookieOptions) {
+    if (options.secrets.length === 0 || options.secrets.some((secret) => secret.length === 0)) {
+      throw new Error("SessionCookie needs at least one non-empty secret");
+    }
+    const flags = {
+      httpOnly: true,
+      sameSite: "lax" as const,
+      secure: options.secure,
+      path: "/",
+      maxAge: options.maxAge,
+    };
+    this.#current = createCookie(options.name, { ...flags, secrets: options.secrets.slice(0, 1) });
+    this.#all = options.secrets.length > 1 ? createCookie(options.name, { ...flags, secrets: options.secrets }) : null;
+    this.#maxAge = options.maxAge;
+  }
+
+  /** The cookie's name. */
+  get name(): string {
+    return this.#current.name;
+  }
+
+  /** The cookie's lifetime in seconds. */
+  get maxAge(): number {
+    return this.#maxAge;
+  }
+
+  /** Verifies and decodes the cookie in a `Cookie` header; null when it is absent, empty, tampered or malformed. */
+  async parse(cookieHeader: string | null | undefined): Promise<ParsedCookie | null> {
+    if (!cookieHeader) return null;
+    try {
+      const value = await this.#current.parse(cookieHeader);
+      if (value !== null && value !== "") return { value, stale: false };
+      if (value === "" || !this.#all) return null;
+      const old = await this.#all.parse(cookieHeader);
+      return old === null || old === "" ? null : { value: old, stale: true };
+    } catch {
+      // The cookie parser and decoders throw on some malformed input; a bad cookie is no cookie.
+      return null;
+    }
+  }
+
+  /** A `Set-Cookie` value carrying `value`, signed with the current secret. */
+  serialize(value: unknown, options?: CookieSerializeOptions): Promise<string> {
+    return this.#current.serialize(value, options);
+  }
+
+  /** A `Set-Cookie` value that makes the browser drop the cookie. */
+  clear(): Promise<string> {
+    return this.#current.serialize("", { maxAge: undefined, expires: new Date(0) });
+  }
+
+  /** Whether a response's `Set-Cookie` header values already set this cookie. */
+  isSetBy(setCookieHeaders: string[]): boolean {
+    const prefix = `${this.name}=`;
+    return setCookieHeaders.some((header) => header.trimStart().startsWith(prefix));
+  }
+}

@@ -1,0 +1,172 @@
+import type { FlashSessionData, Session, SessionData } from "@remix-run/server-runtime";
+
+import { emptyChanges, hasChanges, type SessionChanges, type SessionRecord } from "./changes";
+
+/** Called when code changes a session whose response has already been committed. */
+export type LateChangeListener = (key: string) => void;
+
+interface TrackedSessionOptions {
+  /** The id the store knows this session by, or null for a session the store has never seen. */
+  storedId: string | null;
+  /** Makes a fresh id; the cookie store, which keeps no ids, passes one that returns "". */
+  createId: () => string;
+  /** True when the cookie verified with an older secret and should be re-signed with the current one. */
+  stale?: boolean;
+}
+
+/** What `get(key)` returns, as Remix's `Session` types it. */
+type SessionValue<Data, FlashData, Key> =
+  | (Key extends keyof Data ? Data[Key] : undefined)
+  | (Key extends keyof FlashData ? FlashData[Key] : undefined)
+  | undefined;
+
+const flashKey = (name: string) => `__flash_${name}__`;
+
+/**
+ * A Remix `Session` that records what the request does to it (keys set, keys removed, flashes set
+ * and consumed), so the commit writes only those changes and never the whole snapshot.
+ */
+export class TrackedSession<Data = SessionData, FlashData = Data> implements Session<Data, FlashData> {
+  #id: string;
+  #storedId: string | null;
+  #values: Map<string, unknown>;
+  #changes: SessionChanges = emptyChanges();
+  #createId: () => string;
+  #dropStored = false;
+  #renamed = false;
+  #stale: boolean;
+  #sealed = false;
+  #onLateChange: LateChangeListener | undefined;
+
+  constructor(id: string, data: SessionRecord, options: TrackedSessionOptions) {
+    this.#id = id;
+    this.#storedId = options.storedId;
+    this.#values = new Map(Object.entries(data));
+    this.#createId = options.createId;
+    this.#stale = options.stale ?? false;
+  }
+
+  /** The session's id; it changes on `regenerateId()` and `destroy()`. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** A copy of the raw data, flash keys included, without consuming any flash. */
+  get data(): FlashSessionData<Data, FlashData> {
+    return Object.fromEntries(this.#values) as FlashSessionData<Data, FlashData>;
+  }
+
+  /** Whether the session holds a value or an unread flash under `name`. */
+  has(name: (keyof Data | keyof FlashData) & string): boolean {
+    return this.#values.has(name) || this.#values.has(flashKey(name));
+  }
+
+  /** The value under `name`; reading a flash consumes it, which counts as a change. */
+  get<Key extends (keyof Data | keyof FlashData) & string>(
+    name: Key,
+  ): SessionValue<Data, FlashData, Key> {
+    type Value = SessionValue<Data, FlashData, Key>;
+    if (this.#values.has(name)) return this.#values.get(name) as Value;
+    const key = flashKey(name);
+    if (!this.#values.has(key)) return undefined;
+    const value = this.#values.get(key);
+    this.#values.delete(key);
+    this.#noteChange(key);
+    if (key in this.#changes.set) delete this.#changes.set[key];
+    else this.#changes.consumed[key] = value;
+    return value as Value;
+  }
+
+  /** Stores `value` under `name`; `undefined` removes the key, as JSON cannot hold it. */
+  set<Key extends keyof Data & string>(name: Key, value: Data[Key]): void {
+    if (value === undefined) return this.unset(name);
+    this.#write(name, value);
+  }
+
+  /** Stores `value` under `name` until the next `get(name)`. */
+  flash<Key extends keyof FlashData & string>(name: Key, value: FlashData[Key]): void {
+    this.#write(flashKey(name), value);
+  }
+
+  /** Removes `name`. */
+  unset(name: keyof Data & string): void {
+    this.#noteChange(name);
+    this.#values.delete(name);
+    delete this.#changes.set[name];
+    if (!this.#changes.unset.includes(name)) this.#changes.unset.push(name);
+  }
+
+  /** Ends the session (sign out): its stored data is deleted and a fresh, empty session takes its place. */
+  destroy(): void {
+    this.#noteChange("(destroy)");
+    this.#dropStored = this.#storedId !== null;
+    this.#renamed = false;
+    this.#values.clear();
+    this.#changes = emptyChanges();
+    this.#id = this.#createId();
+  }
+
+  /** Moves the session to a fresh id, keeping its data (sign in, against session fixation). */
+  regenerateId(): void {
+    this.#noteChange("(regenerateId)");
+    this.#id = this.#createId();
+    this.#renamed = this.#storedId !== null && !this.#dropStored;
+  }
+
+  /** The id the store knew this session by when the request began, or null if it was new. */
+  get storedId(): string | null {
+    return this.#storedId;
+  }
+
+  /** True once `destroy()` asked for the stored data to be deleted. */
+  get isDestroyed(): boolean {
+    return this.#dropStored;
+  }
+
+  /** True once `regenerateId()` moved a stored session to a new id. */
+  get isRegenerated(): boolean {
+    return this.#renamed;
+  }
+
+  /** True when the cookie was signed with an older secret and must be re-signed. */
+  get isStale(): boolean {
+    return this.#stale;
+  }
+
+  /** True when committing would change anything: data, id, or existence. */
+  get isModified(): boolean {
+    return this.#dropStored || this.#renamed || hasChanges(this.#changes);
+  }
+
+  /** The changes made since the last save. */
+  get changes(): SessionChanges {
+    return this.#changes;
+  }
+
+  /** Records a save: the store now knows the session as `storedId` (null: not at all); later changes start afresh. */
+  markSaved(storedId: string | null): void {
+    this.#storedId = storedId;
+    this.#changes = emptyChanges();
+    this.#dropStored = false;
+    this.#renamed = false;
+    this.#stale = false;
+  }
+
+  /** Marks the session as committed: later changes cannot be saved and are reported to `onLateChange`. */
+  seal(onLateChange?: LateChangeListener): void {
+    this.#sealed = true;
+    this.#onLateChange = onLateChange;
+  }
+
+  #write(key: string, value: unknown): void {
+    this.#noteChange(key);
+    this.#values.set(key, value);
+    this.#changes.set[key] = value;
+    this.#changes.unset = this.#changes.unset.filter((k) => k !== key);
+    delete this.#changes.consumed[key];
+  }
+
+  #noteChange(key: string): void {
+    if (this.#sealed) this.#onLateChange?.(key);
+  }
+}

@@ -1,0 +1,4 @@
+import { describeSessionStore } from "./store-contract";
+import { MemorySessionStore } from "./memory";
+
+describeSessionStore("memory", () => new MemorySessionStore());

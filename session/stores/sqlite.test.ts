@@ -1,0 +1,71 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { afterEach, describe, expect, it } from "vitest";
+
+import { emptyChanges } from "../core/changes";
+import { SessionTooLargeError } from "../core/errors";
+import { createSessionId } from "../core/id";
+
+import { SqliteSessionStore } from "./sqlite";
+import { describeSessionStore } from "./store-contract";
+
+const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "sessions.sqlite");
+
+describeSessionStore("sqlite", () => new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0 }));
+
+describe("SqliteSessionStore", () => {
+  const open: SqliteSessionStore[] = [];
+  const make = (options: Partial<ConstructorParameters<typeof SqliteSessionStore>[0]> = {}) => {
+    const store = new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0, ...options });
+    open.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+  });
+
+  it("keeps its data in a WAL-mode file under the data folder", async () => {
+    const filename = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "nested", "s.sqlite");
+    const store = make({ filename });
+    await store.apply(createSessionId(), { ...emptyChanges(), set: { a: 1 } }, new Date(Date.now() + 60_000));
+    expect(fs.existsSync(filename)).toBe(true);
+    expect(fs.existsSync(`${filename}-wal`)).toBe(true);
+  });
+
+  it("purges expired sessions and keeps live ones", async () => {
+    let now = Date.now();
+    const store = make({ now: () => now });
+    const live = createSessionId();
+    const dead = createSessionId();
+    await store.apply(live, { ...emptyChanges(), set: { a: 1 } }, new Date(now + 60_000));
+    await store.apply(dead, { ...emptyChanges(), set: { a: 1 } }, new Date(now + 1_000));
+    now += 5_000;
+    expect(store.purgeExpired()).toBe(1);
+    expect(store.count()).toBe(1);
+    expect(await store.read(live)).not.toBeNull();
+  });
+
+  it("merges commits from two connections to the same file", async () => {
+    const filename = tempFile();
+    const a = make({ filename });
+    const b = make({ filename });
+    const id = createSessionId();
+    const expires = new Date(Date.now() + 60_000);
+    await a.apply(id, { ...emptyChanges(), set: { fromA: 1 } }, expires);
+    await b.apply(id, { ...emptyChanges(), set: { fromB: 1 } }, expires);
+    expect((await a.read(id))?.data).toEqual({ fromA: 1, fromB: 1 });
+  });
+
+  it("refuses a session over the size limit and leaves the stored data as it was", async () => {
+    const store = make({ maxSessionBytes: 2048 });
+    const id = createSessionId();
+    const expires = new Date(Date.now() + 60_000);
+    await store.apply(id, { ...emptyChanges(), set: { small: "x" } }, expires);
+    await expect(store.apply(id, { ...emptyChanges(), set: { big: "x".repeat(4096) } }, expires)).rejects.toThrow(
+      SessionTooLargeError,
+    );
+    expect((await store.read(id))?.data).toEqual({ small: "x" });
+  });
+});

@@ -37,7 +37,7 @@ export function createSessionStorage(config: ServerConfig): AppSessionStorage {
 function createStore(config: ServerConfig): SessionStore {
   switch (config.session.store) {
     case "memory":
-      return new MemorySessionStore();
+      return new MemorySessionStore({ maxSessionBytes: config.session.maxBytes });
     case "sqlite":
       return new SqliteSessionStore({
         filename: path.join(config.dataDir, "sessions.sqlite"),

@@ -1,5 +1,13 @@
 import { applyChanges, type SessionChanges } from "../core/changes";
+import { SessionTooLargeError } from "../core/errors";
 import type { SessionStore, StoredSession } from "../core/store";
+
+export interface MemorySessionStoreOptions {
+  /** Largest session accepted, in bytes of JSON (the same measure as the SQLite store). */
+  maxSessionBytes?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
 
 /**
  * Sessions in this process's memory, for tests and quick experiments. Lost on restart and not
@@ -8,9 +16,11 @@ import type { SessionStore, StoredSession } from "../core/store";
 export class MemorySessionStore implements SessionStore {
   #sessions = new Map<string, { json: string; expires: number }>();
   #now: () => number;
+  #maxBytes: number;
 
-  constructor(options: { now?: () => number } = {}) {
+  constructor(options: MemorySessionStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#maxBytes = options.maxSessionBytes ?? 64 * 1024;
   }
 
   /** Number of live sessions held. */
@@ -26,8 +36,11 @@ export class MemorySessionStore implements SessionStore {
   // Synchronous from read to write, so no other apply can interleave.
   async apply(id: string, changes: SessionChanges, expires: Date): Promise<void> {
     const current = this.#live(id);
-    const data = applyChanges(current ? JSON.parse(current.json) : {}, changes);
-    this.#sessions.set(id, { json: JSON.stringify(data), expires: expires.getTime() });
+    const json = JSON.stringify(applyChanges(current ? JSON.parse(current.json) : {}, changes));
+    // Unbounded sessions would let one client grow this process's heap without limit.
+    const bytes = new TextEncoder().encode(json).length;
+    if (bytes > this.#maxBytes) throw new SessionTooLargeError("The session", bytes, this.#maxBytes);
+    this.#sessions.set(id, { json, expires: expires.getTime() });
   }
 
   async rename(fromId: string, toId: string, expires: Date): Promise<void> {

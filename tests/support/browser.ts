@@ -1,3 +1,5 @@
+const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+
 /**
  * A cookie jar for one browser, reduced to what these tests need: it sends the session cookie it
  * holds and keeps whatever `Set-Cookie` the server answers with, the way a browser does.
@@ -23,6 +25,8 @@ export class Browser {
   /** Requests `path` with this browser's cookies and stores the cookies of the answer. */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    // A browser's user agent: bots get fully rendered pages, browsers get streams.
+    if (!headers.has("User-Agent")) headers.set("User-Agent", USER_AGENT);
     if (this.#cookies.size > 0) headers.set("Cookie", this.cookieHeader);
     if (init.method && init.method !== "GET") headers.set("Origin", this.#base);
     const response = await fetch(new URL(path, this.#base), { redirect: "manual", ...init, headers });

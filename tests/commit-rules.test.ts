@@ -1,0 +1,310 @@
+import path from "node:path";
+
+import Database from "better-sqlite3";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+import { Browser, setCookiesFor } from "./support/browser";
+import { startTestServer, type TestServer } from "./support/server";
+
+const STORES = ["sqlite", "memory", "cookie"] as const;
+const serverSide = (store: string) => store !== "cookie";
+
+/** The id inside a session cookie value, as the server-side stores sign it. */
+async function storedData(server: TestServer, cookieHeader: string) {
+  return (await server.sessionStorage.getSession(cookieHeader)).data as Record<string, unknown>;
+}
+
+describe.each(STORES)("commit rules, %s store", (store) => {
+  let server: TestServer;
+  let url: string;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SESSION_STORE: store } });
+    url = server.url;
+  });
+  afterAll(() => server.close());
+
+  describe("1. every request Remix handles gets context.session", () => {
+    it("a document request runs the root loader with a session it commits", async () => {
+      const browser = new Browser(url);
+      const page = await browser.fetch("/");
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/data-testid="visits">1(<!-- -->)? (<!-- -->)?visit</);
+      expect(await browser.sessionData()).toMatchObject({ visits: 1 });
+    });
+
+    it("a ?_data request gets the same session", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/");
+      const data = await (await browser.fetch("/?_data=root")).json();
+      expect(data.visits).toBe(2);
+    });
+
+    it("a resource route's loader and an action both receive a real Remix Session", async () => {
+      const browser = new Browser(url);
+      expect(await (await browser.fetch("/lab/probe")).json()).toEqual({ isSession: true, id: serverSide(store) });
+      const posted = await browser.fetch("/lab/probe", { method: "POST", body: new URLSearchParams() });
+      expect(await posted.json()).toEqual({ isSession: true, id: serverSide(store) });
+    });
+
+    it("an action's writes are committed on its redirect", async () => {
+      const browser = new Browser(url);
+      const response = await browser.fetch("/preferences", {
+        method: "POST",
+        body: new URLSearchParams({ theme: "dark", density: "compact" }),
+      });
+      expect(response.status).toBe(302);
+      expect(setCookiesFor(response)).toHaveLength(1);
+      expect(await browser.sessionData()).toMatchObject({ theme: "dark", density: "compact" });
+    });
+  });
+
+  describe("2. the commit happens before the response headers are sent", () => {
+    it("the write is stored by the time the headers of a streamed page arrive", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/first");
+      const response = await browser.fetch("/lab/deferred");
+      // Headers are here; the body (with the deferred value) has not been read yet.
+      if (serverSide(store)) {
+        expect(await storedData(server, browser.cookieHeader)).toHaveProperty("mark:deferred-early");
+      } else {
+        expect(setCookiesFor(response)).toHaveLength(1);
+      }
+      await response.text();
+      expect(await browser.sessionData()).toHaveProperty("mark:deferred-early");
+    });
+  });
+
+  describe("3. an unchanged session sends no cookie and writes nothing", () => {
+    it("a read-only request of an existing session gets no Set-Cookie and leaves the stored expiry alone", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/a");
+      const before = serverSide(store) ? await server.sessionStorage.getSession(browser.cookieHeader) : null;
+      const response = await browser.fetch("/lab/session");
+      expect(response.headers.getSetCookie()).toEqual([]);
+      expect(response.headers.get("Vary") ?? "").not.toMatch(/cookie/i);
+      if (before) {
+        const after = await server.sessionStorage.getSession(browser.cookieHeader);
+        expect(after.id).toBe(before.id);
+      }
+    });
+
+    it("a visitor without a session who changes nothing gets no cookie and no stored row", async () => {
+      const rowsBefore = store === "sqlite" ? countRows(server) : 0;
+      const response = await fetch(`${url}/lab/session`);
+      expect(await response.json()).toEqual({});
+      expect(response.headers.getSetCookie()).toEqual([]);
+      if (store === "sqlite") expect(countRows(server)).toBe(rowsBefore);
+    });
+
+    it("reading a flash is a change: the read is committed and the flash shows once", async () => {
+      const browser = new Browser(url);
+      const set = await browser.fetch("/lab/flash", { method: "POST", body: new URLSearchParams({ notice: "hi" }) });
+      expect(setCookiesFor(set)).toHaveLength(1);
+      const first = await browser.fetch("/lab/flash");
+      expect(await first.json()).toEqual({ notice: "hi" });
+      expect(setCookiesFor(first)).toHaveLength(1);
+      const second = await browser.fetch("/lab/flash");
+      expect(await second.json()).toEqual({ notice: null });
+      expect(second.headers.getSetCookie()).toEqual([]);
+    });
+  });
+
+  describe("4. a changed session is written with exactly one Set-Cookie", () => {
+    it("sends one session cookie with the expected flags and stores the write", async () => {
+      const browser = new Browser(url);
+      const response = await browser.fetch("/lab/mark/one");
+      expect(await response.json()).toEqual({ ok: true, key: "one" });
+      const cookies = setCookiesFor(response);
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatch(/; Path=\//);
+      expect(cookies[0]).toMatch(/; HttpOnly/);
+      expect(cookies[0]).toMatch(/; SameSite=Lax/);
+      expect(cookies[0]).not.toMatch(/; Secure/); // Secure is for production; this server runs as "test".
+      expect(await browser.sessionData()).toHaveProperty("mark:one");
+    });
+  });
+
+  describe("5. a response of 500 or above commits nothing", () => {
+    it("drops the failed request's changes", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/before");
+      const response = await browser.fetch("/lab/fail?key=failed");
+      expect(response.status).toBe(500);
+      expect(response.headers.getSetCookie()).toEqual([]);
+      const data = await browser.sessionData();
+      expect(data).toHaveProperty("mark:before");
+      expect(data).not.toHaveProperty("mark:failed");
+    });
+  });
+
+  describe("6. a cookie the app set by hand wins", () => {
+    it("a hand-written commitSession is the only Set-Cookie, and later changes are not saved", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/x");
+      const response = await browser.fetch("/lab/hand-commit");
+      expect(setCookiesFor(response)).toHaveLength(1);
+      const data = await browser.sessionData();
+      expect(data).toMatchObject({ "mark:hand": "by hand", "mark:x": expect.any(String) });
+      expect(data).not.toHaveProperty("mark:after-hand");
+    });
+
+    it("a hand-written destroySession clears the cookie and the data", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/x");
+      const before = browser.cookieHeader;
+      const response = await browser.fetch("/lab/hand-commit?destroy");
+      const cookies = setCookiesFor(response);
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatch(/Expires=Thu, 01 Jan 1970/);
+      if (serverSide(store)) expect(await storedData(server, before)).toEqual({});
+    });
+  });
+
+  describe("7. sign in regenerates the id, sign out destroys the session", () => {
+    it("moves the data to a new id at sign in and forgets the old id", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/pre-login");
+      const before = browser.cookieHeader;
+      const response = await browser.fetch("/login", { method: "POST", body: new URLSearchParams({ name: "Ada" }) });
+      expect(response.status).toBe(302);
+      expect(setCookiesFor(response)).toHaveLength(1);
+      expect(browser.cookieHeader).not.toBe(before);
+      expect(await browser.sessionData()).toMatchObject({ user: { name: "Ada" }, "mark:pre-login": expect.any(String) });
+      if (serverSide(store)) {
+        const oldId = (await server.sessionStorage.getSession(before)).id;
+        const newId = (await server.sessionStorage.getSession(browser.cookieHeader)).id;
+        expect(newId).not.toBe(oldId);
+        expect(await storedData(server, before)).toEqual({});
+      }
+    });
+
+    it("clears the cookie and deletes the data at sign out", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/login", { method: "POST", body: new URLSearchParams({ name: "Ada" }) });
+      const signedIn = browser.cookieHeader;
+      const response = await browser.fetch("/logout", { method: "POST" });
+      expect(response.status).toBe(302);
+      const cookies = setCookiesFor(response);
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatch(/Expires=Thu, 01 Jan 1970/);
+      expect(browser.cookie("__session")).toBeUndefined();
+      if (serverSide(store)) expect(await storedData(server, signedIn)).toEqual({});
+    });
+  });
+
+  describe("8. a response carrying the session cookie is kept out of shared caches", () => {
+    it("adds Vary: Cookie and marks it private when the app set no Cache-Control", async () => {
+      const response = await new Browser(url).fetch("/lab/cached");
+      expect(response.headers.get("Vary")).toMatch(/\bCookie\b/);
+      expect(response.headers.get("Cache-Control")).toBe("private, no-cache");
+    });
+
+    it("keeps the app's Cache-Control but takes out what lets a shared cache store it", async () => {
+      const response = await new Browser(url).fetch(`/lab/cached?cc=${encodeURIComponent("public, max-age=60")}`);
+      expect(response.headers.get("Cache-Control")).toBe("private, max-age=60");
+    });
+  });
+
+  describe("10. concurrent requests keep each other's writes", () => {
+    it(`${serverSide(store) ? "keeps all" : "cannot merge (data travels in the cookie):"} 50 parallel writes of one browser`, async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/seed");
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => browser.fetch(`/lab/mark/parallel-${i}`)),
+      );
+      expect(responses.every((response) => response.status === 200)).toBe(true);
+      const kept = Object.keys(await browser.sessionData()).filter((key) => key.startsWith("mark:parallel-"));
+      if (serverSide(store)) expect(kept).toHaveLength(50);
+      // Each response carries its own whole copy; the browser keeps the last one it got.
+      else expect(kept).toHaveLength(1);
+    });
+  });
+
+  describe("bad input", () => {
+    it.each([
+      ["garbage", "__session=garbage"],
+      ["a tampered signature", "__session=eyJhIjoxfQ%3D%3D.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+      ["broken percent-encoding", "__session=%E0%A4%A"],
+      ["an empty value", "__session="],
+      ["an oversized value", `__session=${"a".repeat(8000)}`],
+    ])("%s gives a fresh session, not an error", async (_name, cookie) => {
+      const response = await fetch(`${url}/lab/mark/fresh`, { headers: { Cookie: cookie } });
+      expect(response.status).toBe(200);
+      const fresh = new Browser(url);
+      fresh.store(response);
+      expect(Object.keys(await fresh.sessionData())).toEqual(["mark:fresh"]);
+    });
+  });
+
+  it("a data redirect that set the cookie tells Remix to revalidate", async () => {
+    const response = await new Browser(url).fetch("/lab/bounce?_data=routes%2Flab.bounce");
+    expect(response.headers.get("X-Remix-Redirect")).toBe("/lab");
+    expect(response.headers.get("X-Remix-Revalidate")).toBe("yes");
+    expect(setCookiesFor(response)).toHaveLength(1);
+  });
+});
+
+describe("5. committing on server errors is configurable", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SESSION_STORE: "memory", SESSION_COMMIT_ON_ERROR: "true" } });
+  });
+  afterAll(() => server.close());
+
+  it("commits a failed request's changes when SESSION_COMMIT_ON_ERROR=true", async () => {
+    const browser = new Browser(server.url);
+    const response = await browser.fetch("/lab/fail?key=kept");
+    expect(response.status).toBe(500);
+    expect(setCookiesFor(response)).toHaveLength(1);
+    expect(await browser.sessionData()).toHaveProperty("mark:kept");
+  });
+});
+
+describe("9. a change after the headers went out", () => {
+  let server: TestServer;
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SESSION_STORE: "sqlite" }, mode: "development" });
+  });
+  afterAll(() => server.close());
+  afterEach(() => warn.mockClear());
+
+  it("is not saved, and development logs a warning naming the key", async () => {
+    const browser = new Browser(server.url);
+    const response = await browser.fetch("/lab/deferred");
+    expect(await response.text()).toContain("streamed");
+    await vi.waitFor(() =>
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('"mark:deferred-late" changed after the response headers were sent')),
+    );
+    const data = await browser.sessionData();
+    expect(data).toHaveProperty("mark:deferred-early");
+    expect(data).not.toHaveProperty("mark:deferred-late");
+  });
+});
+
+describe("a store that is down", () => {
+  it("answers 503 with a clear page, and keeps serving once it is back", async () => {
+    const server = await startTestServer({ env: { SESSION_STORE: "sqlite" } });
+    try {
+      await server.sessionStorage.close();
+      const page = await fetch(`${server.url}/`);
+      expect(page.status).toBe(503);
+      expect(page.headers.get("Retry-After")).toBe("5");
+      expect(await page.text()).toContain("Sessions are unavailable right now");
+      const data = await fetch(`${server.url}/?_data=root`);
+      expect(data.status).toBe(503);
+      expect(data.headers.get("X-Remix-Catch")).toBe("yes");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+function countRows(server: TestServer): number {
+  const db = new Database(path.join(server.config.dataDir, "sessions.sqlite"), { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM sessions").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}

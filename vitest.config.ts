@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["session/**/*.test.ts", "server/**/*.test.ts", "tests/**/*.test.ts"],
+    include: ["app/**/*.test.ts", "session/**/*.test.ts", "server/**/*.test.ts", "tests/**/*.test.ts"],
     exclude: ["tests/e2e/**", "node_modules/**"],
     setupFiles: ["tests/support/setup.ts"],
     // better-sqlite3 is a native addon: separate processes are the safe pool for it.

@@ -18,7 +18,10 @@ import { Notice } from "~/components/notice";
 import { SessionInspector } from "~/components/session-inspector";
 import stylesheet from "~/tailwind.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 
 export const meta: MetaFunction = () => [
   { title: "Shelfwise · sessions that commit themselves" },

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Server } from "node:http";
 
 import { installGlobals } from "@remix-run/node";
@@ -8,6 +9,9 @@ import { ConfigError, loadConfig } from "./server/config";
 import { createSessionStorage } from "./server/sessions";
 
 installGlobals({ nativeFetch: true });
+
+// .env (see .env.example) fills in settings the environment leaves unset; the environment wins.
+if (fs.existsSync(".env")) process.loadEnvFile(".env");
 
 let config;
 try {

@@ -9,12 +9,17 @@ export default function ConcurrencyLab() {
   const [run, setRun] = useState<string | null>(null);
   const [done, setDone] = useState(0);
   const check = useFetcher<Record<string, unknown>>();
-  const loadCheck = useRef(check.load);
-  loadCheck.current = check.load;
+  const inspector = useFetcher({ key: "session-inspector" });
+  const loaders = useRef({ check: check.load, inspector: inspector.load });
+  loaders.current = { check: check.load, inspector: inspector.load };
 
   useEffect(() => {
-    if (run && done === WRITERS) loadCheck.current("/lab/session");
+    if (run && done === WRITERS) loaders.current.check("/lab/session");
   }, [run, done]);
+  // Show the merged result in the session inspector as well.
+  useEffect(() => {
+    if (check.data) loaders.current.inspector("/lab/session");
+  }, [check.data]);
 
   const kept = run && check.data ? Object.keys(check.data).filter((key) => key.startsWith(`mark:${run}-`)).length : null;
   const running = run !== null && (done < WRITERS || check.state !== "idle" || kept === null);

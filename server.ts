@@ -6,7 +6,7 @@ import { installGlobals } from "@remix-run/node";
 import { createApp } from "./server/app";
 import { loadBuild } from "./server/build";
 import { ConfigError, loadConfig } from "./server/config";
-import { createSessionStorage } from "./server/sessions";
+import { createSessionStorage, type AppSessionStorage } from "./server/sessions";
 
 installGlobals({ nativeFetch: true });
 
@@ -14,8 +14,11 @@ installGlobals({ nativeFetch: true });
 if (fs.existsSync(".env")) process.loadEnvFile(".env");
 
 let config;
+let sessionStorage: AppSessionStorage;
 try {
   config = loadConfig();
+  // Connects to the store (Redis) before listening: an unreachable store stops the start here.
+  sessionStorage = await createSessionStorage(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`Cannot start: ${error.message}`);
@@ -23,7 +26,6 @@ try {
 }
 
 const { build, listening } = await loadBuild(config.mode === "development");
-const sessionStorage = createSessionStorage(config);
 const app = createApp({
   build,
   sessionStorage,

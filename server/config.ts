@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-export const SESSION_STORES = ["sqlite", "cookie", "memory"] as const;
+export const SESSION_STORES = ["sqlite", "cookie", "memory", "redis"] as const;
 export type SessionStoreName = (typeof SESSION_STORES)[number];
 
 /** Everything the server reads from the environment, checked once at start. */
@@ -20,6 +20,8 @@ export interface ServerConfig {
     rollingInterval: number;
     maxBytes: number;
     commitOnServerError: boolean;
+    /** Set when `store` is "redis". */
+    redis?: { url: string; prefix: string };
   };
 }
 
@@ -56,6 +58,7 @@ export function loadConfig(env: Env = process.env, warn: (message: string) => vo
       rollingInterval: integer(env, "SESSION_ROLLING_INTERVAL", 60 * 60, { min: 0 }),
       maxBytes: integer(env, "SESSION_MAX_BYTES", 64 * 1024, { min: 1024 }),
       commitOnServerError: boolean(env, "SESSION_COMMIT_ON_ERROR", false),
+      redis: store === "redis" ? redisSettings(env) : undefined,
     },
   };
 }
@@ -86,6 +89,25 @@ function sessionSecrets(env: Env, mode: ServerConfig["mode"], dataDir: string, w
   }
   warn(`SESSION_SECRET is not set; using a development secret kept in ${path.relative(process.cwd(), file)}. Set SESSION_SECRET before deploying.`);
   return [secret];
+}
+
+function redisSettings(env: Env): { url: string; prefix: string } {
+  const url = env.REDIS_URL?.trim();
+  if (!url) {
+    throw new ConfigError(
+      'REDIS_URL is not set. SESSION_STORE=redis needs it: set REDIS_URL to the Redis server every app instance shares, for example "redis://127.0.0.1:6379" (or rediss://user:password@host:port/db for TLS).',
+    );
+  }
+  let protocol = "";
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // Reported below with the value.
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:") {
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@")}".`);
+  }
+  return { url, prefix: env.SESSION_REDIS_PREFIX || "session:" };
 }
 
 function integer(env: Env, name: string, fallback: number, range: { min: number; max?: number }): number {

@@ -11,14 +11,15 @@ import {
   type SessionStore,
 } from "../session/core";
 import { MemorySessionStore } from "../session/stores/memory";
+import { RedisSessionStore } from "../session/stores/redis";
 import { SqliteSessionStore } from "../session/stores/sqlite";
 
-import type { ServerConfig } from "./config";
+import { ConfigError, type ServerConfig } from "./config";
 
 export type AppSessionStorage = AutoSessionStorage<SessionData, SessionFlashData>;
 
-/** Builds the session storage the configuration asks for. */
-export function createSessionStorage(config: ServerConfig): AppSessionStorage {
+/** Builds the session storage the configuration asks for, connected to its store. */
+export async function createSessionStorage(config: ServerConfig): Promise<AppSessionStorage> {
   const { session } = config;
   const cookie = new SessionCookie(createCookie, {
     name: session.cookieName,
@@ -29,13 +30,15 @@ export function createSessionStorage(config: ServerConfig): AppSessionStorage {
   if (session.store === "cookie") return createCookieSessionStorage({ cookie });
   return createStoreSessionStorage({
     cookie,
-    store: createStore(config),
+    store: await createStore(config),
     rollingInterval: session.rollingInterval,
   });
 }
 
-function createStore(config: ServerConfig): SessionStore {
+async function createStore(config: ServerConfig): Promise<SessionStore> {
   switch (config.session.store) {
+    case "redis":
+      return connectRedis(config);
     case "memory":
       return new MemorySessionStore({ maxSessionBytes: config.session.maxBytes });
     case "sqlite":
@@ -45,5 +48,15 @@ function createStore(config: ServerConfig): SessionStore {
       });
     default:
       throw new Error(`No server-side store named ${config.session.store}`);
+  }
+}
+
+async function connectRedis(config: ServerConfig): Promise<SessionStore> {
+  const { url, prefix } = config.session.redis!;
+  try {
+    return await RedisSessionStore.connect({ url, prefix, maxSessionBytes: config.session.maxBytes });
+  } catch (error) {
+    // Refuse to start rather than serve every request a 503.
+    throw new ConfigError(`REDIS_URL: ${(error as Error).message}. Check that Redis is running and REDIS_URL points at it.`);
   }
 }

@@ -39,7 +39,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "session-test-"));
   const config = loadConfig({ NODE_ENV: "test", SESSION_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...options.env });
-  const sessionStorage = createSessionStorage(config);
+  const sessionStorage = await createSessionStorage(config);
   const app = createApp({
     build: await loadAppBuild(),
     sessionStorage,

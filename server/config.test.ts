@@ -1,0 +1,123 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { afterEach, describe, expect, it } from "vitest";
+
+import { ConfigError, loadConfig } from "./config";
+
+const SECRET = "a-production-secret-of-at-least-32-chars";
+const folders: string[] = [];
+
+function dataDir(): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "config-test-"));
+  folders.push(folder);
+  return folder;
+}
+
+/** Loads the settings from exactly `env`, in test mode with a secret unless `env` says otherwise. */
+function load(env: Record<string, string>, warn: (message: string) => void = () => {}) {
+  return loadConfig({ NODE_ENV: "test", SESSION_SECRET: SECRET, DATA_DIR: dataDir(), ...env }, warn);
+}
+
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError, but the settings were accepted");
+}
+
+afterEach(() => {
+  for (const folder of folders.splice(0)) fs.rmSync(folder, { recursive: true, force: true });
+});
+
+describe("loadConfig", () => {
+  it("uses the documented defaults when nothing is set", () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      mode: "test",
+      port: 3000,
+      host: "127.0.0.1",
+      session: {
+        store: "sqlite",
+        cookieName: "__session",
+        secure: false,
+        maxAge: 2_592_000,
+        rollingInterval: 3600,
+        maxBytes: 65_536,
+        commitOnServerError: false,
+      },
+    });
+  });
+
+  it("reads every setting it is given", () => {
+    const config = load({
+      PORT: "8080",
+      HOST: "0.0.0.0",
+      SESSION_STORE: "memory",
+      SESSION_COOKIE_NAME: "__app",
+      SESSION_MAX_AGE: "600",
+      SESSION_ROLLING_INTERVAL: "0",
+      SESSION_MAX_BYTES: "2048",
+      SESSION_COMMIT_ON_ERROR: "yes",
+    });
+    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0" });
+    expect(config.session).toMatchObject({
+      store: "memory",
+      cookieName: "__app",
+      maxAge: 600,
+      rollingInterval: 0,
+      maxBytes: 2048,
+      commitOnServerError: true,
+    });
+  });
+
+  it("names an unknown SESSION_STORE and the value it got", () => {
+    const error = errorOf(() => load({ SESSION_STORE: "postgres" }));
+    expect(error.message).toMatch(/^SESSION_STORE must be one of sqlite, cookie, memory\b.*; got "postgres"\.$/);
+  });
+
+  it.each([
+    ["PORT", "http", /^PORT must be a whole number between 0 and 65535; got "http"\.$/],
+    ["PORT", "70000", /^PORT must be a whole number between 0 and 65535; got "70000"\.$/],
+    ["SESSION_MAX_AGE", "59", /^SESSION_MAX_AGE must be a whole number at least 60; got "59"\.$/],
+    ["SESSION_MAX_AGE", "1.5", /^SESSION_MAX_AGE must be a whole number at least 60; got "1\.5"\.$/],
+    ["SESSION_ROLLING_INTERVAL", "-1", /^SESSION_ROLLING_INTERVAL must be a whole number at least 0; got "-1"\.$/],
+    ["SESSION_MAX_BYTES", "512", /^SESSION_MAX_BYTES must be a whole number at least 1024; got "512"\.$/],
+    ["SESSION_COMMIT_ON_ERROR", "maybe", /^SESSION_COMMIT_ON_ERROR must be true or false; got "maybe"\.$/],
+  ])("names %s and the wrong value %s", (name, value, message) => {
+    expect(errorOf(() => load({ [name]: value })).message).toMatch(message);
+  });
+
+  it("refuses production without SESSION_SECRET and says how to make one", () => {
+    const error = errorOf(() => load({ NODE_ENV: "production", SESSION_SECRET: "" }));
+    expect(error.message).toMatch(/^SESSION_SECRET is not set\. Production needs it/);
+    expect(error.message).toContain("crypto.randomBytes(32)");
+  });
+
+  it("refuses a production signing secret shorter than 32 characters", () => {
+    const error = errorOf(() => load({ NODE_ENV: "production", SESSION_SECRET: "short,".concat(SECRET) }));
+    expect(error.message).toBe("SESSION_SECRET: the first secret signs cookies and must be at least 32 characters long.");
+  });
+
+  it("splits comma-separated secrets, first one signing, and marks production cookies secure", () => {
+    const config = load({ NODE_ENV: "production", SESSION_SECRET: ` ${SECRET} , older-secret ,` });
+    expect(config.session.secrets).toEqual([SECRET, "older-secret"]);
+    expect(config.session.secure).toBe(true);
+  });
+
+  it("keeps one generated development secret in DATA_DIR across restarts, with a warning", () => {
+    const dir = dataDir();
+    const warnings: string[] = [];
+    const first = loadConfig({ NODE_ENV: "development", DATA_DIR: dir }, (message) => warnings.push(message));
+    const second = loadConfig({ NODE_ENV: "development", DATA_DIR: dir }, () => {});
+
+    expect(first.session.secrets).toHaveLength(1);
+    expect(first.session.secrets[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(second.session.secrets).toEqual(first.session.secrets);
+    expect(warnings[0]).toMatch(/^SESSION_SECRET is not set; using a development secret kept in .*\.dev-session-secret/);
+  });
+});

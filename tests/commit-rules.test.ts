@@ -236,6 +236,15 @@ describe.each(STORES)("commit rules, %s store", (store) => {
     });
   });
 
+  it.runIf(serverSide(store))("a validly signed id the store does not know gives a fresh session with a new id", async () => {
+    const forged = (await server.sessionStorage.cookie.serialize("A".repeat(32))).split(";")[0];
+    const response = await fetch(`${url}/lab/mark/unknown`, { headers: { Cookie: forged } });
+    expect(response.status).toBe(200);
+    const [cookie] = setCookiesFor(response);
+    expect(cookie.split(";")[0]).not.toBe(forged);
+    expect(await server.sessionStorage.getSession(forged).then((s) => s.data)).toEqual({});
+  });
+
   it("a data redirect that set the cookie tells Remix to revalidate", async () => {
     const response = await new Browser(url).fetch("/lab/bounce?_data=routes%2Flab.bounce");
     expect(response.headers.get("X-Remix-Redirect")).toBe("/lab");

@@ -1,0 +1,174 @@
+import { createClient } from "redis";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+
+import { deleteKeys, describeWithRedis, uniquePrefix } from "../../tests/support/redis";
+import { applyChanges, emptyChanges, type SessionChanges, type SessionRecord } from "../core/changes";
+import { SessionTooLargeError } from "../core/errors";
+import { createSessionId } from "../core/id";
+
+import { RedisSessionStore, type RedisSessionStoreOptions } from "./redis";
+import { describeSessionStore } from "./store-contract";
+
+const changes = (partial: Partial<SessionChanges>): SessionChanges => ({ ...emptyChanges(), ...partial });
+const inAMinute = () => new Date(Date.now() + 60_000);
+
+describeWithRedis("RedisSessionStore", (url) => {
+  const prefix = uniquePrefix("redis-store");
+  const open: RedisSessionStore[] = [];
+  let admin: ReturnType<typeof createClient>;
+
+  const connect = async (options: Partial<RedisSessionStoreOptions> = {}) => {
+    const store = await RedisSessionStore.connect({ url, prefix, ...options });
+    open.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    admin = createClient({ url });
+    admin.on("error", () => {});
+    await admin.connect();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+  });
+  afterAll(async () => {
+    admin.destroy();
+    await deleteKeys(url, prefix);
+  });
+
+  describeSessionStore("redis", () => connect());
+
+  it("keeps each session in one hash under the prefix: field = key, value = JSON", async () => {
+    const store = await connect();
+    const id = createSessionId();
+    await store.apply(id, changes({ set: { user: { name: "ada" }, n: 1 } }), inAMinute());
+    expect(store.keyOf(id)).toBe(`${prefix}${id}`);
+    expect(await admin.type(`${prefix}${id}`)).toBe("hash");
+    expect(await admin.hGet(`${prefix}${id}`, "user")).toBe('{"name":"ada"}');
+    expect(await admin.hGet(`${prefix}${id}`, "n")).toBe("1");
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `*${id}*` })) keys.push(...batch);
+    expect(keys).toEqual([`${prefix}${id}`]);
+  });
+
+  it('uses "session:" as the default prefix', async () => {
+    const store = await RedisSessionStore.connect({ url });
+    open.push(store);
+    expect(store.keyOf("abc")).toBe("session:abc");
+  });
+
+  it("keeps a session whose keys were all removed, so its id stays valid", async () => {
+    const store = await connect();
+    const id = createSessionId();
+    await store.apply(id, changes({}), inAMinute());
+    expect((await store.read(id))?.data).toEqual({});
+    await store.apply(id, changes({ set: { a: 1 } }), inAMinute());
+    await store.apply(id, changes({ unset: ["a"] }), inAMinute());
+    expect((await store.read(id))?.data).toEqual({});
+  });
+
+  it("sets the key's TTL to the expiry on apply and touch, and drops a session given a past expiry", async () => {
+    const store = await connect();
+    const id = createSessionId();
+    const key = store.keyOf(id);
+    await store.apply(id, changes({ set: { a: 1 } }), new Date(Date.now() + 60_000));
+    let ttl = await admin.pTTL(key);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+
+    await store.touch(id, new Date(Date.now() + 2 * 60 * 60_000));
+    ttl = await admin.pTTL(key);
+    expect(ttl).toBeGreaterThan(60 * 60_000);
+
+    await store.apply(id, changes({ set: { b: 1 } }), new Date(Date.now() - 1000));
+    expect(await admin.exists(key)).toBe(0);
+  });
+
+  it("renames atomically: the old key is gone and the new one has the new expiry", async () => {
+    const store = await connect();
+    const from = createSessionId();
+    const to = createSessionId();
+    await store.apply(from, changes({ set: { user: "ada" } }), new Date(Date.now() + 60_000));
+    await store.rename(from, to, new Date(Date.now() + 2 * 60 * 60_000));
+    expect(await admin.exists(store.keyOf(from))).toBe(0);
+    expect(await admin.pTTL(store.keyOf(to))).toBeGreaterThan(60 * 60_000);
+    expect((await store.read(to))?.data).toEqual({ user: "ada" });
+  });
+
+  it("keeps all 50 keys when 50 applies on one id race from two separate clients", async () => {
+    const [a, b] = [await connect(), await connect()];
+    const id = createSessionId();
+    await a.apply(id, changes({ set: { start: true } }), inAMinute());
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? a : b).apply(id, changes({ set: { [`k${i}`]: i } }), inAMinute()),
+      ),
+    );
+    const data = (await a.read(id))?.data ?? {};
+    const kept = Array.from({ length: 50 }, (_, i) => data[`k${i}`] === i).filter(Boolean).length;
+    expect(kept).toBe(50);
+    expect(data.start).toBe(true);
+  });
+
+  it("never shows a reader on another client half of an apply", async () => {
+    const [writer, reader] = [await connect(), await connect()];
+    const id = createSessionId();
+    await writer.apply(id, changes({ set: { a: 0, b: 0, c: 0 } }), inAMinute());
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 1; i <= 200; i++) await writer.apply(id, changes({ set: { a: i, b: i, c: i } }), inAMinute());
+      writing = false;
+    })();
+    const torn: SessionRecord[] = [];
+    let reads = 0;
+    while (writing && reads < 2000) {
+      const data = (await reader.read(id))?.data ?? {};
+      reads++;
+      if (data.a !== data.b || data.b !== data.c) torn.push(data);
+    }
+    await writes;
+    expect(torn).toEqual([]);
+    expect((await reader.read(id))?.data).toEqual({ a: 200, b: 200, c: 200 });
+  });
+
+  it("matches applyChanges on the same change sets, flashes included", async () => {
+    const store = await connect();
+    const id = createSessionId();
+    const steps: SessionChanges[] = [
+      changes({ set: { a: 1, b: { x: [1, 2] }, __flash_f__: "one", __flash_g__: { n: 1 } } }),
+      changes({ consumed: { __flash_f__: "one", __flash_g__: { n: 2 } }, set: { c: "x" } }),
+      changes({ unset: ["a", "missing"], consumed: { __flash_g__: { n: 1 } }, set: { b: null } }),
+      changes({ set: { __flash_f__: "two" }, consumed: { __flash_f__: "one" } }),
+      changes({ set: { gone: undefined, "q\"\\\n\u0001é": "ü" } }),
+    ];
+    let expected: SessionRecord = {};
+    for (const step of steps) {
+      await store.apply(id, step, inAMinute());
+      expected = JSON.parse(JSON.stringify(applyChanges(expected, step)));
+      expect((await store.read(id))?.data).toEqual(expected);
+    }
+  });
+
+  it("counts a session's size as the bytes of its JSON, like the SQLite store, and writes nothing when refused", async () => {
+    const id = createSessionId();
+    const data = { small: "x", 'we"ird\n\u0002key': "é".repeat(100) };
+    const exact = Buffer.byteLength(JSON.stringify(data));
+    const atLimit = await connect({ maxSessionBytes: exact });
+    await atLimit.apply(id, changes({ set: data }), inAMinute());
+    expect((await atLimit.read(id))?.data).toEqual(data);
+
+    const belowLimit = await connect({ maxSessionBytes: exact - 1 });
+    const refused = belowLimit.apply(id, changes({ set: { small: "y" }, unset: ["absent"] }), inAMinute());
+    await expect(refused).rejects.toThrow(SessionTooLargeError);
+    await expect(refused).rejects.toMatchObject({ size: exact, limit: exact - 1 });
+    // A change that shrinks the session still goes through at the lower limit.
+    await belowLimit.apply(id, changes({ unset: ["small"] }), inAMinute());
+    expect((await belowLimit.read(id))?.data).toEqual({ 'we"ird\n\u0002key': "é".repeat(100) });
+  });
+
+  it("answers the store's operations with SessionStoreUnavailableError once the client is closed", async () => {
+    const store = await RedisSessionStore.connect({ url, prefix });
+    await store.close();
+    await expect(store.read(createSessionId())).rejects.toMatchObject({ name: "SessionStoreUnavailableError" });
+  });
+});

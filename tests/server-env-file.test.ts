@@ -19,7 +19,7 @@ async function startServerWith(envFile: string, env: Record<string, string> = {}
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "env-file-test-"));
   folders.push(cwd);
   fs.writeFileSync(path.join(cwd, ".env"), envFile);
-  const childEnv: Record<string, string | undefined> = { ...process.env, NODE_ENV: "test", ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "test", ...env };
   // Settings of the machine running the tests must not decide the outcome.
   for (const name of ["SESSION_STORE", "PORT", "SESSION_SECRET"]) if (!(name in env)) delete childEnv[name];
   try {

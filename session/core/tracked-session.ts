@@ -21,6 +21,12 @@ type SessionValue<Data, FlashData, Key> =
   | undefined;
 
 const flashKey = (name: string) => `__flash_${name}__`;
+const isFlashKey = (key: string) => key.startsWith("__flash_") && key.endsWith("__");
+
+/** The flash entries among a session's values. */
+function flashesOf(values: Map<string, unknown>): Map<string, unknown> {
+  return new Map([...values].filter(([key]) => isFlashKey(key)));
+}
 
 /**
  * A Remix `Session` that records what the request does to it (keys set, keys removed, flashes set
@@ -30,6 +36,8 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   #id: string;
   #storedId: string | null;
   #values: Map<string, unknown>;
+  /** Flash keys and values as the store held them when this request read the session (or last saved it). */
+  #storedFlashes: Map<string, unknown>;
   #changes: SessionChanges = emptyChanges();
   #createId: () => string;
   #dropStored = false;
@@ -42,6 +50,7 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     this.#id = id;
     this.#storedId = options.storedId;
     this.#values = new Map(Object.entries(data));
+    this.#storedFlashes = flashesOf(this.#values);
     this.#createId = options.createId;
     this.#stale = options.stale ?? false;
   }
@@ -72,8 +81,10 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     const value = this.#values.get(key);
     this.#values.delete(key);
     this.#noteChange(key);
-    if (key in this.#changes.set) delete this.#changes.set[key];
-    else this.#changes.consumed[key] = value;
+    delete this.#changes.set[key];
+    // Whatever this read shows (the stored flash, or one this request set over it), the flash the
+    // store held is done with: remove that value, unless another request has put a new one since.
+    if (this.#storedFlashes.has(key)) this.#changes.consumed[key] = this.#storedFlashes.get(key);
     return value as Value;
   }
 
@@ -102,6 +113,7 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     this.#dropStored = this.#storedId !== null;
     this.#renamed = false;
     this.#values.clear();
+    this.#storedFlashes.clear();
     this.#changes = emptyChanges();
     this.#id = this.#createId();
   }
@@ -146,6 +158,7 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   /** Records a save: the store now knows the session as `storedId` (null: not at all); later changes start afresh. */
   markSaved(storedId: string | null): void {
     this.#storedId = storedId;
+    this.#storedFlashes = flashesOf(this.#values);
     this.#changes = emptyChanges();
     this.#dropStored = false;
     this.#renamed = false;

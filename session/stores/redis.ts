@@ -11,7 +11,10 @@ export interface RedisSessionStoreOptions {
   prefix?: string;
   /** Largest session accepted, in bytes of its JSON (as SQLite counts it); 0 turns the check off. */
   maxSessionBytes?: number;
-  /** How long one command may take before the request gets a 503, in milliseconds. */
+  /**
+   * How long one command may take, in milliseconds. Past it the request gets a 503 and the
+   * connection is dropped and dialled again (it cannot be trusted to answer any more).
+   */
   commandTimeout?: number;
   /** How long `connect` keeps trying before it gives up, in milliseconds. */
   startupTimeout?: number;
@@ -148,68 +151,54 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|OOM|MASTERDOWN|TRYAGAIN|NOREPLI
  * client's command in between: concurrent commits merge instead of overwriting each other.
  */
 export class RedisSessionStore implements SessionStore {
-  #client: Client;
+  #url: string;
+  #where: string;
   #prefix: string;
   #maxBytes: number;
   #commandTimeout: number;
+  #log: (message: string) => void;
+  #client: Client;
+  #closed = false;
+  #connected = false;
+  #down = false;
 
-  private constructor(client: Client, options: RedisSessionStoreOptions) {
-    this.#client = client;
+  private constructor(options: RedisSessionStoreOptions) {
+    this.#url = options.url;
+    this.#where = redactUrl(options.url);
     this.#prefix = options.prefix ?? "session:";
     this.#maxBytes = options.maxSessionBytes ?? 64 * 1024;
     this.#commandTimeout = options.commandTimeout ?? 2000;
+    this.#log = options.log ?? console.error;
+    this.#client = this.#createClient();
   }
 
   /**
    * Connects to Redis and returns the store; rejects with `SessionStoreUnavailableError` when Redis
-   * does not answer within `startupTimeout`. Once connected, the client reconnects by itself forever.
+   * does not answer within `startupTimeout`. Once connected, the store reconnects by itself forever.
    */
   static async connect(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
-    const { url, commandTimeout = 2000, startupTimeout = 5000, log = console.error } = options;
-    const where = redactUrl(url);
-    const startedAt = Date.now();
-    let everReady = false;
-    let reportedDown = false;
-
-    const client: Client = createClient({
-      url,
-      scripts: SCRIPTS,
-      // While Redis is away, fail at once (the request gets a 503) instead of queueing blind.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: commandTimeout },
-      socket: {
-        connectTimeout: Math.min(commandTimeout, startupTimeout),
-        reconnectStrategy(retries, cause) {
-          // Backoff with jitter, so instances that lost Redis together do not reconnect in lockstep.
-          const delay = Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100);
-          if (everReady) return delay;
-          const left = startupTimeout - (Date.now() - startedAt);
-          return left > 0 ? Math.min(delay, left) : cause;
-        },
-      },
+    const startupTimeout = options.startupTimeout ?? 5000;
+    const store = new RedisSessionStore(options);
+    const client = store.#client;
+    // Remember why the attempts failed: the reason goes into the message.
+    let lastError: unknown = "no answer";
+    const onError = (error: unknown) => (lastError = error);
+    client.on("error", onError);
+    const connected = await withDeadline(client.connect(), startupTimeout).catch((error: unknown) => {
+      if (error !== DEADLINE) lastError = error;
+      return false as const;
     });
-    // Without a listener an 'error' event would crash the process; report each outage once.
-    client.on("error", (error: Error) => {
-      if (!everReady || reportedDown) return;
-      reportedDown = true;
-      log(`[session] Redis at ${where} is unreachable (${describe(error)}); reconnecting, requests get 503 meanwhile`);
-    });
-    client.on("ready", () => {
-      if (reportedDown) log(`[session] Redis at ${where} is reachable again`);
-      everReady = true;
-      reportedDown = false;
-    });
-
-    try {
-      await client.connect();
-    } catch (error) {
+    client.off("error", onError);
+    if (connected === false) {
+      store.#closed = true;
       if (client.isOpen) client.destroy();
       throw new SessionStoreUnavailableError(
-        `Cannot connect to Redis at ${where} within ${startupTimeout} ms: ${describe(error)}`,
-        { cause: error },
+        `Cannot connect to Redis at ${store.#where} within ${startupTimeout} ms: ${describe(lastError)}`,
+        { cause: lastError },
       );
     }
-    return new RedisSessionStore(client, options);
+    store.#connected = true;
+    return store;
   }
 
   /** The Redis key of a session id. */
@@ -218,7 +207,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async read(id: string): Promise<StoredSession | null> {
-    const reply = await this.#guard(() => this.#client.readSession(this.keyOf(id)));
+    const reply = await this.#guard((client) => client.readSession(this.keyOf(id)));
     if (!reply) return null;
     const [pttl, ...fields] = reply as [number, ...string[]];
     const data: Record<string, unknown> = {};
@@ -253,44 +242,102 @@ export class RedisSessionStore implements SessionStore {
       ...consumed,
       ...set,
     ];
-    const [applied, size] = await this.#guard(() => this.#client.applySession(this.keyOf(id), args));
+    const [applied, size] = await this.#guard((client) => client.applySession(this.keyOf(id), args));
     if (!applied) throw new SessionTooLargeError("The session", size, this.#maxBytes);
   }
 
   async rename(fromId: string, toId: string, expires: Date): Promise<void> {
-    await this.#guard(() =>
-      this.#client.renameSession(this.keyOf(fromId), this.keyOf(toId), String(expires.getTime())),
+    await this.#guard((client) =>
+      client.renameSession(this.keyOf(fromId), this.keyOf(toId), String(expires.getTime())),
     );
   }
 
   async touch(id: string, expires: Date): Promise<void> {
-    await this.#guard(() => this.#client.pExpireAt(this.keyOf(id), expires.getTime()));
+    await this.#guard((client) => client.pExpireAt(this.keyOf(id), expires.getTime()));
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#guard(() => this.#client.del(this.keyOf(id)));
+    await this.#guard((client) => client.del(this.keyOf(id)));
   }
 
   async close(): Promise<void> {
-    if (!this.#client.isOpen) return;
+    this.#closed = true;
+    const client = this.#client;
+    if (!client.isOpen) return;
     // close() waits for replies still owed; a Redis that stopped answering must not hold shutdown.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const gaveUp = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#commandTimeout);
+    const closed = await withDeadline(client.close(), this.#commandTimeout).catch(() => false);
+    if (closed === false && client.isOpen) client.destroy();
+  }
+
+  #createClient(): Client {
+    const client: Client = createClient({
+      url: this.#url,
+      scripts: SCRIPTS,
+      // While Redis is away, fail at once (the request gets a 503) instead of queueing blind.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: this.#commandTimeout,
+        // Backoff with jitter, so instances that lost Redis together do not reconnect in lockstep.
+        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100),
+      },
     });
-    const outcome = await Promise.race([this.#client.close().then(() => "closed" as const), gaveUp]);
-    clearTimeout(timer);
-    if (outcome === "timeout" && this.#client.isOpen) this.#client.destroy();
+    // Without a listener an 'error' event would crash the process. One line per outage, not per retry.
+    client.on("error", (error: Error) => this.#reportDown(describe(error)));
+    client.on("ready", () => {
+      if (this.#down) this.#log(`[session] Redis at ${this.#where} is reachable again`);
+      this.#down = false;
+    });
+    return client;
+  }
+
+  #reportDown(reason: string): void {
+    if (!this.#connected || this.#down || this.#closed) return;
+    this.#down = true;
+    this.#log(`[session] Redis at ${this.#where} is unreachable (${reason}); reconnecting, requests get 503 meanwhile`);
+  }
+
+  /**
+   * Drops a connection on which a command went unanswered (Redis hung, or the network lost it
+   * without a reset) and dials again: node-redis would otherwise wait on it for as long as TCP does.
+   */
+  #redial(stale: Client): void {
+    if (this.#closed || stale !== this.#client) return;
+    this.#reportDown(`no answer within ${this.#commandTimeout} ms`);
+    this.#client = this.#createClient();
+    this.#client.connect().catch(() => {
+      // Only close() ends the reconnect loop; nothing to report then.
+    });
+    if (stale.isOpen) stale.destroy();
   }
 
   // Anything that says "Redis is not there or not answering" becomes a 503; other errors are bugs.
-  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+  async #guard<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+    const client = this.#client;
     try {
-      return await operation();
+      return await withDeadline(operation(client), this.#commandTimeout);
     } catch (error) {
+      if (error === DEADLINE) {
+        this.#redial(client);
+        throw new SessionStoreUnavailableError(`Redis at ${this.#where} did not answer within ${this.#commandTimeout} ms`);
+      }
       if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) throw error;
       throw new SessionStoreUnavailableError(`Redis session store failed: ${describe(error)}`, { cause: error });
     }
+  }
+}
+
+const DEADLINE = Symbol("deadline");
+
+/** `promise`, or a rejection with DEADLINE after `ms`. The promise itself keeps running. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(DEADLINE), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

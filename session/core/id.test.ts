@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+
+import { createSessionId, isSessionId } from "./id";
+
+const SAMPLES = 20_000;
+
+/** The 24 bytes behind an id. */
+const bytesOf = (id: string) => Buffer.from(id, "base64url");
+
+describe("session ids", () => {
+  const ids = Array.from({ length: SAMPLES }, createSessionId);
+
+  it("are 32 base64url characters carrying 192 bits", () => {
+    for (const id of ids) {
+      expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(bytesOf(id)).toHaveLength(24);
+      expect(bytesOf(id).toString("base64url")).toBe(id);
+    }
+  });
+
+  it("never repeat", () => {
+    expect(new Set(ids).size).toBe(SAMPLES);
+  });
+
+  it("set every one of the 192 bits about half the time (no stuck or biased bit)", () => {
+    const ones = new Array<number>(192).fill(0);
+    for (const id of ids) {
+      bytesOf(id).forEach((byte, i) => {
+        for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) ones[i * 8 + bit]++;
+      });
+    }
+    // Binomial(20000, 1/2): standard deviation ~71; 8 deviations either side never trips by chance.
+    for (const count of ones) {
+      expect(count).toBeGreaterThan(SAMPLES / 2 - 8 * 71);
+      expect(count).toBeLessThan(SAMPLES / 2 + 8 * 71);
+    }
+  });
+
+  it("use every byte value at every position (no reduced alphabet)", () => {
+    const seen = Array.from({ length: 24 }, () => new Set<number>());
+    for (const id of ids) bytesOf(id).forEach((byte, i) => seen[i].add(byte));
+    // 20000 draws from 256 values: the chance of missing one is below 1e-30.
+    for (const values of seen) expect(values.size).toBe(256);
+  });
+
+  it("are recognised, and nothing else is looked up as an id", () => {
+    expect(ids.every(isSessionId)).toBe(true);
+    for (const other of ["", "A".repeat(31), "A".repeat(33), `${"A".repeat(31)}=`, `${"A".repeat(31)}+`, `${"A".repeat(31)}/`, `${"A".repeat(31)}.`, ` ${"A".repeat(31)}`, 42, null, {}, ["A".repeat(32)]]) {
+      expect(isSessionId(other), JSON.stringify(other)).toBe(false);
+    }
+  });
+});

@@ -55,6 +55,9 @@ describeWithRedis("the Redis store through an outage", () => {
     expect(page).toContain(`<h1 style="font-size:1.5rem">${UNAVAILABLE_TITLE}</h1>`);
     expect(page).toContain("Nothing was saved");
     expect(retryAfter).toBe("5");
+    // Without a session cookie nothing is read from the store: a page that writes no session still works.
+    expect((await fetch(`${app.url}/lab/ping`, bounded(10_000))).status).toBe(200);
+    expect((await browser.fetch("/lab/ping", bounded(10_000))).status).toBe(503);
     expect(app.running).toBe(true);
     const outageMs = Date.now() - outageStarted;
 

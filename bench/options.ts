@@ -1,0 +1,95 @@
+import { parseArgs } from "node:util";
+
+/** How big a run is. */
+export interface BenchOptions {
+  mode: "full" | "smoke";
+  /** Where results.{json,md,svg} go. */
+  outDir: string;
+  connections: number;
+  durationSeconds: number;
+  /** Requests per measurement instead of a duration (smoke). */
+  amount?: number;
+  rounds: number;
+  warmupSeconds: number;
+  sessionKeys: number;
+  lostWritesClients: number[];
+  lostWritesRounds: number;
+  /** Server processes sharing one store in the lost-writes runs. */
+  lostWritesProcesses: number[];
+  growthSizes: number[];
+  growthApplies: number;
+}
+
+const USAGE = `npm run bench [-- --smoke] [--out DIR] [--rounds N] [--duration SECONDS]
+
+  --smoke       a few hundred requests, one round, no timing targets checked (also BENCH_SMOKE=1)
+  --out DIR     where results.json, results.md and results.svg go
+                (default bench/results, or bench/results/tmp with --smoke)
+  --rounds N    measurements per throughput row (default 5)
+  --duration S  seconds per measurement (default 4)`;
+
+/** Reads the command line (and BENCH_SMOKE); throws with the usage on anything unknown. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        smoke: { type: "boolean" },
+        out: { type: "string" },
+        rounds: { type: "string" },
+        duration: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) throw new Error(USAGE);
+
+  const smoke = values.smoke === true || ["1", "true", "yes"].includes((env.BENCH_SMOKE ?? "").toLowerCase());
+  const base: BenchOptions = smoke
+    ? {
+        mode: "smoke",
+        outDir: "bench/results/tmp",
+        connections: 4,
+        durationSeconds: 1,
+        amount: 20,
+        rounds: 1,
+        warmupSeconds: 0,
+        sessionKeys: 4,
+        lostWritesClients: [4],
+        lostWritesRounds: 1,
+        lostWritesProcesses: [1, 2],
+        growthSizes: [1_000],
+        growthApplies: 200,
+      }
+    : {
+        mode: "full",
+        outDir: "bench/results",
+        connections: 10,
+        durationSeconds: 4,
+        rounds: 5,
+        warmupSeconds: 1,
+        sessionKeys: 32,
+        lostWritesClients: [8, 32, 64],
+        lostWritesRounds: 5,
+        lostWritesProcesses: [1, 2],
+        growthSizes: [1_000, 100_000, 1_000_000],
+        growthApplies: 5_000,
+      };
+  if (values.out) base.outDir = values.out;
+  if (values.rounds) base.rounds = positiveInteger("--rounds", values.rounds);
+  if (values.duration) {
+    base.durationSeconds = positiveInteger("--duration", values.duration);
+    base.amount = undefined;
+  }
+  return base;
+}
+
+function positiveInteger(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number of at least 1; got "${raw}".\n\n${USAGE}`);
+  return value;
+}

@@ -1,0 +1,212 @@
+import autocannon from "autocannon";
+
+import { Browser } from "../tests/support/browser";
+
+import { COOKIE_NAME } from "./constants";
+import { spread, type Spread } from "./stats";
+
+/** What a row's requests do to the session. */
+export type RowAction = "read" | "write";
+
+/** One line of the throughput table. */
+export interface ThroughputRow {
+  /** Stable id, used in results.json and by the targets. */
+  id: string;
+  /** What the row measures, as the table prints it. */
+  label: string;
+  /** Which server (a key of the bench's server list) it drives. */
+  server: string;
+  /** GET /lab/ping (reads nothing, writes nothing) or GET /lab/mark/<k> (writes one key). */
+  action: RowAction;
+  /** Whether requests carry a session cookie made beforehand. */
+  withSession: boolean;
+}
+
+/** A row with where its server listens, or why it cannot run. */
+export interface RowTarget {
+  row: ThroughputRow;
+  /** The server's base URL; null when the row cannot run. */
+  url: string | null;
+  /** Why the row cannot run ("pending: ..."). */
+  unavailable?: string;
+}
+
+export interface ThroughputSettings {
+  /** autocannon connections. */
+  connections: number;
+  /** Seconds per measurement; ignored when `amount` is set. */
+  durationSeconds: number;
+  /** Requests per measurement instead of a duration (smoke mode). */
+  amount?: number;
+  /** Measurements per row, taken in turns across all rows. */
+  rounds: number;
+  /** One untimed run per row before the first round, in seconds; 0 for none. */
+  warmupSeconds: number;
+  /** Keys the session holds before the run; writes cycle through them so its size stays put. */
+  sessionKeys: number;
+  /** Told about each measurement. */
+  log: (line: string) => void;
+}
+
+/** One measurement. */
+export interface Sample {
+  /** Responses per second over the measurement. */
+  rps: number;
+  /** Median latency, ms. */
+  p50: number;
+  /** 99th percentile latency, ms. */
+  p99: number;
+  /** Responses counted. */
+  requests: number;
+}
+
+/** A row's measurements and their summary. */
+export interface RowResult {
+  row: ThroughputRow;
+  status: "measured" | "unavailable";
+  /** Why the row did not run. */
+  note?: string;
+  samples: Sample[];
+  rps?: Spread;
+  p50?: Spread;
+  p99?: Spread;
+  /** Median req/s divided by the first row's median req/s. */
+  ratio?: number;
+}
+
+/** The route a row requests, `n` counting its requests. */
+function pathFor(row: ThroughputRow, n: number, sessionKeys: number): string {
+  return row.action === "read" ? "/lab/ping" : `/lab/mark/${seedKey(n % sessionKeys)}`;
+}
+
+const seedKey = (index: number) => `b${index}`;
+
+/**
+ * Measures every runnable row `rounds` times, taking turns (row 1, row 2, ..., row 1, row 2, ...)
+ * so a slow minute on the machine hits every row alike. Throws if any request fails.
+ */
+export async function measureThroughput(targets: RowTarget[], settings: ThroughputSettings): Promise<RowResult[]> {
+  const prepared = [];
+  for (const target of targets) {
+    if (!target.url) continue;
+    prepared.push({ target, url: target.url, cookie: await prepareRow(target.row, target.url, settings.sessionKeys) });
+  }
+
+  if (settings.warmupSeconds > 0) {
+    for (const { target, url, cookie } of prepared) {
+      await runOnce(target.row, url, cookie, {
+        ...settings,
+        durationSeconds: settings.warmupSeconds,
+        amount: undefined,
+      });
+    }
+  }
+
+  const samples = new Map<string, Sample[]>(prepared.map(({ target }) => [target.row.id, []]));
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const { target, url, cookie } of prepared) {
+      const sample = await runOnce(target.row, url, cookie, settings);
+      samples.get(target.row.id)!.push(sample);
+      settings.log(
+        `round ${round}/${settings.rounds}  ${target.row.id.padEnd(30)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms`,
+      );
+    }
+  }
+
+  const results: RowResult[] = targets.map(({ row, url, unavailable }) => {
+    const rowSamples = samples.get(row.id) ?? [];
+    if (!url || rowSamples.length === 0) return { row, status: "unavailable", note: unavailable, samples: [] };
+    return {
+      row,
+      status: "measured",
+      samples: rowSamples,
+      rps: spread(rowSamples.map((sample) => sample.rps)),
+      p50: spread(rowSamples.map((sample) => sample.p50)),
+      p99: spread(rowSamples.map((sample) => sample.p99)),
+    };
+  });
+  const baseline = results[0]?.rps?.median;
+  for (const result of results) {
+    if (baseline && result.rps) result.ratio = result.rps.median / baseline;
+  }
+  return results;
+}
+
+/**
+ * Makes the row's session (its keys written one by one, as a browser would) and checks the row's
+ * route does what the row claims: a read answers 200, a write lands in the session.
+ */
+async function prepareRow(row: ThroughputRow, url: string, sessionKeys: number): Promise<string | undefined> {
+  const browser = new Browser(url);
+  if (row.withSession) {
+    for (let index = 0; index < sessionKeys; index++) {
+      await expectStatus(browser.fetch(`/lab/mark/${seedKey(index)}`), 200, `${row.id}: seeding the session`);
+    }
+  }
+  const cookie = row.withSession ? browser.cookieHeader : undefined;
+  if (row.withSession && !cookie) throw new Error(`${row.id}: the server set no session cookie`);
+
+  if (row.action === "read") {
+    await expectStatus(
+      fetch(new URL("/lab/ping", url), { headers: cookie ? { cookie } : {} }),
+      200,
+      `${row.id}: /lab/ping`,
+    );
+    return cookie;
+  }
+
+  // A write must change what the session holds: read, write with the row's own cookie, read again.
+  const before = (await browser.sessionData())[`mark:${seedKey(0)}`];
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const response = await fetch(new URL(pathFor(row, 0, sessionKeys), url), { headers: cookie ? { cookie } : {} });
+  await expectStatus(Promise.resolve(response), 200, `${row.id}: the write route`);
+  // The cookie store answers with the new data in its cookie; server-side stores keep the same id.
+  const renewed = response.headers.getSetCookie().find((header) => header.startsWith(`${COOKIE_NAME}=`));
+  const afterCookie = renewed?.split(";")[0] ?? cookie;
+  const session = await fetch(new URL("/lab/session", url), { headers: afterCookie ? { cookie: afterCookie } : {} });
+  const after = ((await session.json()) as Record<string, unknown>)[`mark:${seedKey(0)}`];
+  if (after === undefined || after === before)
+    throw new Error(`${row.id}: a write to /lab/mark did not reach the session`);
+  return cookie;
+}
+
+async function runOnce(
+  row: ThroughputRow,
+  url: string,
+  cookie: string | undefined,
+  settings: ThroughputSettings,
+): Promise<Sample> {
+  let count = 0;
+  const result = await autocannon({
+    url,
+    connections: settings.connections,
+    ...(settings.amount ? { amount: settings.amount } : { duration: settings.durationSeconds }),
+    headers: cookie ? { cookie } : {},
+    requests: [
+      {
+        method: "GET",
+        path: pathFor(row, 0, settings.sessionKeys),
+        setupRequest: (request) => ({ ...request, path: pathFor(row, count++, settings.sessionKeys) }),
+      },
+    ],
+  });
+  const failures = result.errors + result.timeouts + result.non2xx + result.mismatches;
+  if (failures > 0 || result["2xx"] === 0) {
+    throw new Error(
+      `${row.id}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers ` +
+        `(${JSON.stringify(result.statusCodeStats ?? {})}) out of ${result.requests.total}`,
+    );
+  }
+  return {
+    rps: result["2xx"] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result["2xx"],
+  };
+}
+
+async function expectStatus(pending: Promise<Response>, status: number, what: string): Promise<void> {
+  const response = await pending;
+  const body = await response.text();
+  if (response.status !== status) throw new Error(`${what}: HTTP ${response.status} ${body.slice(0, 200)}`);
+}

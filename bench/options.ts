@@ -29,7 +29,7 @@ const USAGE = `npm run bench [-- --smoke] [--out DIR] [--rounds N] [--duration S
   --duration S  seconds per measurement (default 4)`;
 
 /** Reads the command line (and BENCH_SMOKE); throws with the usage on anything unknown. */
-export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+export function parseOptions(argv: string[], env: Record<string, string | undefined> = process.env): BenchOptions {
   let values;
   try {
     ({ values } = parseArgs({

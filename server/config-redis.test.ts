@@ -36,7 +36,11 @@ describe("the Redis settings", () => {
   });
 
   it("takes the key prefix from SESSION_REDIS_PREFIX and accepts rediss:// URLs", () => {
-    const config = load({ SESSION_STORE: "redis", REDIS_URL: "rediss://u:p@cache:6380", SESSION_REDIS_PREFIX: "myapp:s:" });
+    const config = load({
+      SESSION_STORE: "redis",
+      REDIS_URL: "rediss://u:p@cache:6380",
+      SESSION_REDIS_PREFIX: "myapp:s:",
+    });
     expect(config.session.redis).toEqual({ url: "rediss://u:p@cache:6380", prefix: "myapp:s:" });
   });
 

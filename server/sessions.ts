@@ -57,6 +57,8 @@ async function connectRedis(config: ServerConfig): Promise<SessionStore> {
     return await RedisSessionStore.connect({ url, prefix, maxSessionBytes: config.session.maxBytes });
   } catch (error) {
     // Refuse to start rather than serve every request a 503.
-    throw new ConfigError(`REDIS_URL: ${(error as Error).message}. Check that Redis is running and REDIS_URL points at it.`);
+    throw new ConfigError(
+      `REDIS_URL: ${(error as Error).message}. Check that Redis is running and REDIS_URL points at it.`,
+    );
   }
 }

@@ -64,11 +64,15 @@ describeWithRedis("the Redis store through an outage", () => {
     await redis.restart();
     const restarted = Date.now();
     let failedWhileReconnecting = 0;
-    const recovered = await waitFor(async () => {
-      const response = await browser.fetch("/lab/mark/after", bounded(10_000));
-      if (response.status !== 200) failedWhileReconnecting++;
-      return response.status === 200;
-    }, 20_000, 200);
+    const recovered = await waitFor(
+      async () => {
+        const response = await browser.fetch("/lab/mark/after", bounded(10_000));
+        if (response.status !== 200) failedWhileReconnecting++;
+        return response.status === 200;
+      },
+      20_000,
+      200,
+    );
     expect(recovered).toBe(true);
     const recoveryMs = Date.now() - restarted;
 
@@ -139,10 +143,17 @@ describeWithRedis("the Redis store through an outage", () => {
       await redis.restart();
 
       let data: Record<string, unknown> | undefined;
-      await waitFor(async () => {
-        data = await store.read(id).then((stored) => stored?.data, () => undefined);
-        return data !== undefined;
-      }, 20_000, 200);
+      await waitFor(
+        async () => {
+          data = await store.read(id).then(
+            (stored) => stored?.data,
+            () => undefined,
+          );
+          return data !== undefined;
+        },
+        20_000,
+        200,
+      );
       expect(data).toBeDefined();
       const { a, b, c } = data!;
       expect([b, c]).toEqual([a, a]);

@@ -100,9 +100,7 @@ describeWithRedis("RedisSessionStore", (url) => {
     const id = createSessionId();
     await a.apply(id, changes({ set: { start: true } }), inAMinute());
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        (i % 2 ? a : b).apply(id, changes({ set: { [`k${i}`]: i } }), inAMinute()),
-      ),
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).apply(id, changes({ set: { [`k${i}`]: i } }), inAMinute())),
     );
     const data = (await a.read(id))?.data ?? {};
     const kept = Array.from({ length: 50 }, (_, i) => data[`k${i}`] === i).filter(Boolean).length;
@@ -139,7 +137,7 @@ describeWithRedis("RedisSessionStore", (url) => {
       changes({ consumed: { __flash_f__: "one", __flash_g__: { n: 2 } }, set: { c: "x" } }),
       changes({ unset: ["a", "missing"], consumed: { __flash_g__: { n: 1 } }, set: { b: null } }),
       changes({ set: { __flash_f__: "two" }, consumed: { __flash_f__: "one" } }),
-      changes({ set: { gone: undefined, "q\"\\\n\u0001é": "ü" } }),
+      changes({ set: { gone: undefined, 'q"\\\n\u0001é': "ü" } }),
     ];
     let expected: SessionRecord = {};
     for (const step of steps) {

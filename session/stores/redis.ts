@@ -318,7 +318,9 @@ export class RedisSessionStore implements SessionStore {
     } catch (error) {
       if (error === DEADLINE) {
         this.#redial(client);
-        throw new SessionStoreUnavailableError(`Redis at ${this.#where} did not answer within ${this.#commandTimeout} ms`);
+        throw new SessionStoreUnavailableError(
+          `Redis at ${this.#where} did not answer within ${this.#commandTimeout} ms`,
+        );
       }
       if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) throw error;
       throw new SessionStoreUnavailableError(`Redis session store failed: ${describe(error)}`, { cause: error });

@@ -8,7 +8,15 @@ import { TEST_SECRET } from "./server";
 const TSX = path.resolve("node_modules/.bin/tsx");
 
 // Settings of the machine running the tests must not decide the outcome.
-const INHERITED_SETTINGS = ["SESSION_STORE", "SESSION_SECRET", "SESSION_REDIS_PREFIX", "REDIS_URL", "PORT", "HOST", "DATA_DIR"];
+const INHERITED_SETTINGS = [
+  "SESSION_STORE",
+  "SESSION_SECRET",
+  "SESSION_REDIS_PREFIX",
+  "REDIS_URL",
+  "PORT",
+  "HOST",
+  "DATA_DIR",
+];
 
 /** The environment `server.ts` gets: production on a free loopback port, plus `env`. */
 function appEnv(env: Record<string, string>, dataDir: string): NodeJS.ProcessEnv {

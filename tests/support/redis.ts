@@ -21,7 +21,9 @@ export function describeWithRedis(name: string, body: (url: string) => void): vo
   } else if (process.env.CI === "true") {
     describe(name, () => {
       it("has a Redis to run against", () => {
-        throw new Error("CI=true but REDIS_URL is not set: the Redis tests must run in CI (.ci/run starts redis-server).");
+        throw new Error(
+          "CI=true but REDIS_URL is not set: the Redis tests must run in CI (.ci/run starts redis-server).",
+        );
       });
     });
   } else {
@@ -58,7 +60,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Waits until `check` returns true, polling; false when `timeoutMs` passed first. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -106,8 +112,20 @@ export class PrivateRedis {
     const child = spawn(
       "redis-server",
       [
-        "--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "",
-        "--appendonly", "yes", "--appendfsync", "always", "--logfile", path.join(this.dir, "redis.log"),
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        this.dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--logfile",
+        path.join(this.dir, "redis.log"),
       ],
       { stdio: "ignore" },
     );

@@ -45,7 +45,20 @@ describe("session ids", () => {
 
   it("are recognised, and nothing else is looked up as an id", () => {
     expect(ids.every(isSessionId)).toBe(true);
-    for (const other of ["", "A".repeat(31), "A".repeat(33), `${"A".repeat(31)}=`, `${"A".repeat(31)}+`, `${"A".repeat(31)}/`, `${"A".repeat(31)}.`, ` ${"A".repeat(31)}`, 42, null, {}, ["A".repeat(32)]]) {
+    for (const other of [
+      "",
+      "A".repeat(31),
+      "A".repeat(33),
+      `${"A".repeat(31)}=`,
+      `${"A".repeat(31)}+`,
+      `${"A".repeat(31)}/`,
+      `${"A".repeat(31)}.`,
+      ` ${"A".repeat(31)}`,
+      42,
+      null,
+      {},
+      ["A".repeat(32)],
+    ]) {
       expect(isSessionId(other), JSON.stringify(other)).toBe(false);
     }
   });

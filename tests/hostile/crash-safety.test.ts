@@ -34,75 +34,79 @@ afterAll(async () => {
 
 const get = (url: string, cookie: string) => fetch(url, { headers: { Cookie: cookie } });
 
-it("keeps every acknowledged write across SIGKILL mid-storm, with an intact database", { timeout: 180_000 }, async () => {
-  server = await ProductionServer.start({ dataDir, env });
-
-  // A few browsers, each with its own session.
-  const cookies: string[] = [];
-  for (let b = 0; b < BROWSERS; b++) {
-    const response = await fetch(`${server.url}/lab/mark/seed`);
-    expect(response.status).toBe(200);
-    cookies.push(response.headers.getSetCookie()[0].split(";")[0]);
-  }
-
-  const acked = new Map<string, string[]>(cookies.map((cookie) => [cookie, ["seed"]]));
-  let sent = 0;
-  let unacked = 0;
-  let next = 0;
-
-  for (let round = 0; round < ROUNDS; round++) {
-    let roundAcks = 0;
-    let killing: Promise<void> | undefined;
-    const running = server;
-    const worker = async () => {
-      while (!killing) {
-        const key = `r${round}-k${next++}`;
-        const cookie = cookies[next % BROWSERS];
-        sent++;
-        try {
-          const response = await get(`${running.url}/lab/mark/${key}`, cookie);
-          const body = (await response.json()) as { ok?: boolean };
-          if (response.status !== 200 || !body.ok) throw new Error(`status ${response.status}`);
-          acked.get(cookie)!.push(key);
-          if (++roundAcks === KILL_AFTER_ACKS) killing = running.stop("SIGKILL");
-        } catch {
-          // The server died before answering: the client never learnt whether this write landed.
-          unacked++;
-          if (!killing && running.pid && !isAlive(running.pid)) killing = Promise.resolve();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    await killing;
-    expect(isAlive(running.pid)).toBe(false);
+it(
+  "keeps every acknowledged write across SIGKILL mid-storm, with an intact database",
+  { timeout: 180_000 },
+  async () => {
     server = await ProductionServer.start({ dataDir, env });
-  }
 
-  // After the last restart: every acknowledged key of every browser is there.
-  let kept = 0;
-  const lost: string[] = [];
-  for (const cookie of cookies) {
-    const data = (await (await get(`${server.url}/lab/session`, cookie)).json()) as Record<string, unknown>;
-    for (const key of acked.get(cookie)!) {
-      if (`mark:${key}` in data) kept++;
-      else lost.push(key);
+    // A few browsers, each with its own session.
+    const cookies: string[] = [];
+    for (let b = 0; b < BROWSERS; b++) {
+      const response = await fetch(`${server.url}/lab/mark/seed`);
+      expect(response.status).toBe(200);
+      cookies.push(response.headers.getSetCookie()[0].split(";")[0]);
     }
-  }
-  await server.stop("SIGTERM");
 
-  const store = new SqliteSessionStore({ filename: sessionsFile(dataDir), purgeInterval: 0 });
-  const integrity = store.integrityCheck();
-  await store.close();
+    const acked = new Map<string, string[]>(cookies.map((cookie) => [cookie, ["seed"]]));
+    let sent = 0;
+    let unacked = 0;
+    let next = 0;
 
-  const ackedCount = [...acked.values()].reduce((sum, keys) => sum + keys.length, 0);
-  console.log(
-    `crash safety: ${ROUNDS} SIGKILLs, ${sent} writes sent, ${ackedCount} acknowledged, ${kept} kept, ${lost.length} lost, ${unacked} unanswered; integrity_check: ${integrity}`,
-  );
-  expect(ackedCount).toBeGreaterThanOrEqual(ROUNDS * KILL_AFTER_ACKS);
-  expect(lost).toEqual([]);
-  expect(kept).toBe(ackedCount);
-  expect(integrity).toBe("ok");
-});
+    for (let round = 0; round < ROUNDS; round++) {
+      let roundAcks = 0;
+      let killing: Promise<void> | undefined;
+      const running = server;
+      const worker = async () => {
+        while (!killing) {
+          const key = `r${round}-k${next++}`;
+          const cookie = cookies[next % BROWSERS];
+          sent++;
+          try {
+            const response = await get(`${running.url}/lab/mark/${key}`, cookie);
+            const body = (await response.json()) as { ok?: boolean };
+            if (response.status !== 200 || !body.ok) throw new Error(`status ${response.status}`);
+            acked.get(cookie)!.push(key);
+            if (++roundAcks === KILL_AFTER_ACKS) killing = running.stop("SIGKILL");
+          } catch {
+            // The server died before answering: the client never learnt whether this write landed.
+            unacked++;
+            if (!killing && running.pid && !isAlive(running.pid)) killing = Promise.resolve();
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      await killing;
+      expect(isAlive(running.pid)).toBe(false);
+      server = await ProductionServer.start({ dataDir, env });
+    }
+
+    // After the last restart: every acknowledged key of every browser is there.
+    let kept = 0;
+    const lost: string[] = [];
+    for (const cookie of cookies) {
+      const data = (await (await get(`${server.url}/lab/session`, cookie)).json()) as Record<string, unknown>;
+      for (const key of acked.get(cookie)!) {
+        if (`mark:${key}` in data) kept++;
+        else lost.push(key);
+      }
+    }
+    await server.stop("SIGTERM");
+
+    const store = new SqliteSessionStore({ filename: sessionsFile(dataDir), purgeInterval: 0 });
+    const integrity = store.integrityCheck();
+    await store.close();
+
+    const ackedCount = [...acked.values()].reduce((sum, keys) => sum + keys.length, 0);
+    console.log(
+      `crash safety: ${ROUNDS} SIGKILLs, ${sent} writes sent, ${ackedCount} acknowledged, ${kept} kept, ${lost.length} lost, ${unacked} unanswered; integrity_check: ${integrity}`,
+    );
+    expect(ackedCount).toBeGreaterThanOrEqual(ROUNDS * KILL_AFTER_ACKS);
+    expect(lost).toEqual([]);
+    expect(kept).toBe(ackedCount);
+    expect(integrity).toBe("ok");
+  },
+);
 
 function isAlive(pid: number): boolean {
   try {

@@ -48,18 +48,38 @@ interface HostileRequest {
   cookieHeader: string;
 }
 
-const latin1Char = fc.oneof(
-  fc.integer({ min: 0x20, max: 0x7e }),
-  fc.integer({ min: 0x80, max: 0xff }),
-  fc.constant(0x09),
-).map((code) => String.fromCharCode(code));
+const latin1Char = fc
+  .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09))
+  .map((code) => String.fromCharCode(code));
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64").replace(/=+$/, "");
 
 function cookieValue(ammo: Ammunition): fc.Arbitrary<string> {
   const junkPieces = fc.constantFrom(
-    "%", "%zz", "%E0%A4%A", "%0D%0A", "%0d%0aSet-Cookie:%20evil=1", "%00", "%FF", "%C0%AF", "%ED%A0%80",
-    "Set-Cookie:", " ", ";", "=", ",", '"', "\\", ".", "..", "=.=", "{", "}", "[", "\u00ff", "\u00c3\u0028",
+    "%",
+    "%zz",
+    "%E0%A4%A",
+    "%0D%0A",
+    "%0d%0aSet-Cookie:%20evil=1",
+    "%00",
+    "%FF",
+    "%C0%AF",
+    "%ED%A0%80",
+    "Set-Cookie:",
+    " ",
+    ";",
+    "=",
+    ",",
+    '"',
+    "\\",
+    ".",
+    "..",
+    "=.=",
+    "{",
+    "}",
+    "[",
+    "\u00ff",
+    "\u00c3\u0028",
   );
   const signature = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64);
   return fc.oneof(
@@ -70,7 +90,10 @@ function cookieValue(ammo: Ammunition): fc.Arbitrary<string> {
       arbitrary: fc
         .tuple(fc.nat({ max: ammo.victimSignature.length - 1 }), fc.constantFrom(...BASE64))
         .filter(([at, char]) => ammo.victimSignature[at] !== char)
-        .map(([at, char]) => `${ammo.victimPayload}.${ammo.victimSignature.slice(0, at)}${char}${ammo.victimSignature.slice(at + 1)}`),
+        .map(
+          ([at, char]) =>
+            `${ammo.victimPayload}.${ammo.victimSignature.slice(0, at)}${char}${ammo.victimSignature.slice(at + 1)}`,
+        ),
     },
     { weight: 3, arbitrary: fc.constantFrom(...ammo.retiredSigned) },
     {
@@ -98,8 +121,15 @@ function cookieValue(ammo: Ammunition): fc.Arbitrary<string> {
     {
       weight: 1,
       arbitrary: fc
-        .tuple(fc.integer({ min: 4_000, max: 12_000 }), fc.constantFrom("A", "%", "=", "\u00ff", ".", "%41"), fc.boolean())
-        .map(([size, unit, prefixed]) => (prefixed ? `${ammo.victimPayload}.` : "") + unit.repeat(Math.ceil(size / unit.length))),
+        .tuple(
+          fc.integer({ min: 4_000, max: 12_000 }),
+          fc.constantFrom("A", "%", "=", "\u00ff", ".", "%41"),
+          fc.boolean(),
+        )
+        .map(
+          ([size, unit, prefixed]) =>
+            (prefixed ? `${ammo.victimPayload}.` : "") + unit.repeat(Math.ceil(size / unit.length)),
+        ),
     },
   );
 }
@@ -107,7 +137,10 @@ function cookieValue(ammo: Ammunition): fc.Arbitrary<string> {
 function hostileRequest(ammo: Ammunition): fc.Arbitrary<HostileRequest> {
   const name = fc.oneof(
     { weight: 6, arbitrary: fc.constant("__session") },
-    { weight: 2, arbitrary: fc.constantFrom(" __session", "__session ", "__SESSION", "session", "__proto__", "constructor", "") },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(" __session", "__session ", "__SESSION", "session", "__proto__", "constructor", ""),
+    },
     { weight: 1, arbitrary: fc.string({ unit: latin1Char, maxLength: 10 }) },
   );
   const pair = fc.oneof(
@@ -191,10 +224,7 @@ describe.each(STORES)("hostile Cookie headers, %s store", (store) => {
 
   it(`answers ${BYTE_RUNS} Cookie headers of arbitrary bytes (control characters, CR/LF, not UTF-8)`, async () => {
     const bytes = fc
-      .tuple(
-        fc.constantFrom("", "__session=", `__session=${ammo.victimPayload}.`),
-        fc.uint8Array({ maxLength: 200 }),
-      )
+      .tuple(fc.constantFrom("", "__session=", `__session=${ammo.victimPayload}.`), fc.uint8Array({ maxLength: 200 }))
       .map(([prefix, tail]) => Buffer.concat([Buffer.from(prefix, "latin1"), Buffer.from(tail)]));
     await fc.assert(
       fc.asyncProperty(bytes, async (cookieHeader) => {
@@ -227,7 +257,10 @@ describe.each(STORES)("hostile Cookie headers, %s store", (store) => {
   });
 
   it("answers a Cookie header over Node's 16 KB limit with 431, not a 5xx", async () => {
-    const response = await rawRequest(server.url, { path: "/lab/session", cookieHeader: `__session=${"A".repeat(17_000)}` });
+    const response = await rawRequest(server.url, {
+      path: "/lab/session",
+      cookieHeader: `__session=${"A".repeat(17_000)}`,
+    });
     expect(response.status).toBe(431);
     // The server is still up and the victim still signed in.
     expect(await victim.sessionData()).toEqual(victimData);

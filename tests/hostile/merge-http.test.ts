@@ -38,7 +38,10 @@ describe.each(["memory", "sqlite"] as const)("merge rules over HTTP, %s store", 
         const browser = new Browser(server.url);
         expect((await browser.fetch("/lab/mark/init")).status).toBe(200);
         if (initialFlash) {
-          const posted = await browser.fetch("/lab/flash", { method: "POST", body: new URLSearchParams({ notice: "initial" }) });
+          const posted = await browser.fetch("/lab/flash", {
+            method: "POST",
+            body: new URLSearchParams({ notice: "initial" }),
+          });
           expect(posted.status).toBe(200);
         }
         const headers = { Cookie: browser.cookieHeader, Origin: server.url };
@@ -51,7 +54,8 @@ describe.each(["memory", "sqlite"] as const)("merge rules over HTTP, %s store", 
             if (action.kind === "mark") url.pathname = `/lab/mark/${action.key}`;
             else if (action.kind === "read") url.pathname = "/lab/session";
             else url.pathname = "/lab/flash";
-            if (action.kind === "flash") init = { method: "POST", headers, body: new URLSearchParams({ notice: `t${i}` }) };
+            if (action.kind === "flash")
+              init = { method: "POST", headers, body: new URLSearchParams({ notice: `t${i}` }) };
             const response = await fetch(url, init);
             expect(response.status, `${action.kind} #${i}`).toBe(200);
             return { action, body: (await response.json()) as { notice?: string | null } };
@@ -61,12 +65,19 @@ describe.each(["memory", "sqlite"] as const)("merge rules over HTTP, %s store", 
         const data = await browser.sessionData();
         const marked = new Set(["init", ...actions.flatMap((a) => (a.kind === "mark" ? [a.key] : []))]);
         const markKeys = Object.keys(data).filter((key) => key.startsWith("mark:"));
-        expect(markKeys.sort(), "every acknowledged mark is kept, and only those").toEqual([...marked].map((k) => `mark:${k}`).sort());
+        expect(markKeys.sort(), "every acknowledged mark is kept, and only those").toEqual(
+          [...marked].map((k) => `mark:${k}`).sort(),
+        );
 
         const posted = new Set(actions.flatMap((a, i) => (a.kind === "flash" ? [`t${i}`] : [])));
-        const shown = answers.flatMap(({ action, body }) => (action.kind === "readFlash" && typeof body.notice === "string" ? [body.notice] : []));
+        const shown = answers.flatMap(({ action, body }) =>
+          action.kind === "readFlash" && typeof body.notice === "string" ? [body.notice] : [],
+        );
         for (const notice of shown) {
-          expect(notice === "initial" ? initialFlash : posted.has(notice), `a request showed a flash nobody set: ${notice}`).toBe(true);
+          expect(
+            notice === "initial" ? initialFlash : posted.has(notice),
+            `a request showed a flash nobody set: ${notice}`,
+          ).toBe(true);
         }
         const left = data.__flash_notice__ as string | undefined;
         if (left !== undefined) {
@@ -76,7 +87,8 @@ describe.each(["memory", "sqlite"] as const)("merge rules over HTTP, %s store", 
           expect(shown, "the initial flash went only because a request showed it").toContain("initial");
         }
         // Whatever is left is shown once, then never again.
-        const readNotice = async () => ((await (await browser.fetch("/lab/flash")).json()) as { notice: string | null }).notice;
+        const readNotice = async () =>
+          ((await (await browser.fetch("/lab/flash")).json()) as { notice: string | null }).notice;
         expect(await readNotice()).toBe(left ?? null);
         expect(await readNotice()).toBeNull();
       }),

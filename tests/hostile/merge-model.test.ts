@@ -52,7 +52,11 @@ const RUNS = Number(process.env.MERGE_MODEL_RUNS ?? 400);
 const flashKey = (name: string) => `__flash_${name}__`;
 
 // Few distinct values, so that two requests often write equal values (the ABA case of flashes).
-const value = fc.oneof(fc.constantFrom("p", "q", "r"), fc.constant({ list: [1, "two"] }), fc.integer({ min: 0, max: 2 }));
+const value = fc.oneof(
+  fc.constantFrom("p", "q", "r"),
+  fc.constant({ list: [1, "two"] }),
+  fc.integer({ min: 0, max: 2 }),
+);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("set" as const), key: fc.constantFrom(...KEYS), value }),
   fc.record({ op: fc.constant("unset" as const), key: fc.constantFrom(...KEYS) }),
@@ -62,8 +66,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 const initialArb = fc
   .tuple(
-    fc.subarray([...KEYS]).chain((keys) => fc.tuple(fc.constant(keys), fc.array(value, { minLength: keys.length, maxLength: keys.length }))),
-    fc.subarray([...FLASHES]).chain((names) => fc.tuple(fc.constant(names), fc.array(value, { minLength: names.length, maxLength: names.length }))),
+    fc
+      .subarray([...KEYS])
+      .chain((keys) =>
+        fc.tuple(fc.constant(keys), fc.array(value, { minLength: keys.length, maxLength: keys.length })),
+      ),
+    fc
+      .subarray([...FLASHES])
+      .chain((names) =>
+        fc.tuple(fc.constant(names), fc.array(value, { minLength: names.length, maxLength: names.length })),
+      ),
   )
   .map(([[keys, keyValues], [names, flashValues]]) => {
     const data: Data = {};
@@ -89,7 +101,13 @@ export const REGRESSIONS: Scenario[] = [
   // A request flashed over the stored flash and then read its own: the stored one came back later.
   {
     initial: { __flash_n__: 0 },
-    requests: [[{ op: "flash", name: "n", value: "p" }, { op: "readFlash", name: "n" }], []],
+    requests: [
+      [
+        { op: "flash", name: "n", value: "p" },
+        { op: "readFlash", name: "n" },
+      ],
+      [],
+    ],
     events: [0, 0, 1, 1],
   },
   // The same, with the stored flash committed by a concurrent request after this one read.
@@ -98,14 +116,23 @@ export const REGRESSIONS: Scenario[] = [
     requests: [
       [],
       [{ op: "flash", name: "m", value: "p" }],
-      [{ op: "flash", name: "m", value: "p" }, { op: "readFlash", name: "m" }],
+      [
+        { op: "flash", name: "m", value: "p" },
+        { op: "readFlash", name: "m" },
+      ],
     ],
     events: [1, 0, 1, 2, 0, 2],
   },
   // Read the stored flash, flash again, read that: the first flash was shown, yet it stayed stored.
   {
     initial: { __flash_n__: "p" },
-    requests: [[{ op: "readFlash", name: "n" }, { op: "flash", name: "n", value: "q" }, { op: "readFlash", name: "n" }]],
+    requests: [
+      [
+        { op: "readFlash", name: "n" },
+        { op: "flash", name: "n", value: "q" },
+        { op: "readFlash", name: "n" },
+      ],
+    ],
     events: [0, 0],
   },
 ];
@@ -176,7 +203,9 @@ function modelCommit(state: Data, request: ModelRequest): Data {
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 function applyOps(session: TrackedSession<Data, Data>, ops: Op[]): unknown[] {
@@ -227,7 +256,9 @@ export async function checkScenario(harness: Harness, scenario: Scenario): Promi
     // Adjacent commits run at the same time; the store may land them in any order.
     await Promise.all(batch.map((i) => storages[i % storages.length].save(sessions.get(i)!)));
     const held = (await store.read(id))?.data;
-    const outcomes = permutations(batch).map((order) => order.reduce((state, i) => modelCommit(state, models.get(i)!), modelState));
+    const outcomes = permutations(batch).map((order) =>
+      order.reduce((state, i) => modelCommit(state, models.get(i)!), modelState),
+    );
     const match = outcomes.find((outcome) => same(sortKeys(outcome), sortKeys(held)));
     expect(sortKeys(held), `after commits of requests ${batch.join(", ")}`).toEqual(sortKeys(match ?? outcomes[0]));
     modelState = match!;
@@ -255,7 +286,12 @@ function sortKeys(data: Data | undefined): Data | undefined {
 }
 
 function storageOver(store: SessionStore): AutoSessionStorage<Data, Data> {
-  const cookie = new SessionCookie(createCookie, { name: "__session", secrets: [TEST_SECRET], secure: false, maxAge: 3600 });
+  const cookie = new SessionCookie(createCookie, {
+    name: "__session",
+    secrets: [TEST_SECRET],
+    secure: false,
+    maxAge: 3600,
+  });
   return createStoreSessionStorage<Data, Data>({ cookie, store });
 }
 

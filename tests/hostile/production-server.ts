@@ -23,7 +23,11 @@ export class ProductionServer {
   }
 
   /** Starts the server on a free loopback port and waits (at most `timeoutMs`) until it is ready. */
-  static async start(options: { dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ProductionServer> {
+  static async start(options: {
+    dataDir: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+  }): Promise<ProductionServer> {
     const { dataDir, env = {}, timeoutMs = 60_000 } = options;
     const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
       cwd: path.resolve("."),

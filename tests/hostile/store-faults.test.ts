@@ -145,7 +145,12 @@ describe("the server while SQLite is locked by another process", () => {
 
   beforeAll(async () => {
     // The real app, with a store whose busy_timeout is short enough for a test.
-    const cookie = new SessionCookie(createCookie, { name: "__session", secrets: [TEST_SECRET], secure: false, maxAge: 3600 });
+    const cookie = new SessionCookie(createCookie, {
+      name: "__session",
+      secrets: [TEST_SECRET],
+      secure: false,
+      maxAge: 3600,
+    });
     const app = createApp({
       build: await loadAppBuild(),
       sessionStorage: createStoreSessionStorage({ cookie, store }),

@@ -29,6 +29,9 @@ module.exports = {
     "coverage/",
     ".cache/",
     ".wrangler/",
+    // Cloudflare Pages build output (scripts/build-cloudflare.mjs)
+    "functions/\\[\\[path\\]\\].js",
+    "public-cloudflare/",
     "!**/.server",
     "!**/.client",
   ],

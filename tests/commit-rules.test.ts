@@ -35,7 +35,7 @@ describe.each(STORES)("commit rules, %s store", (store) => {
     it("a ?_data request gets the same session", async () => {
       const browser = new Browser(url);
       await browser.fetch("/");
-      const data = await (await browser.fetch("/?_data=root")).json();
+      const data = (await (await browser.fetch("/?_data=root")).json()) as { visits: number };
       expect(data.visits).toBe(2);
     });
 

@@ -4,9 +4,11 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { Browser, setCookiesFor } from "./support/browser";
+import { REDIS_URL, uniquePrefix } from "./support/redis";
 import { startTestServer, type TestServer } from "./support/server";
 
-const STORES = ["sqlite", "memory", "cookie"] as const;
+// Redis joins when a server is available (CI always has one; see tests/support/redis.ts).
+const STORES = ["sqlite", "memory", "cookie", ...(REDIS_URL ? (["redis"] as const) : [])];
 const serverSide = (store: string) => store !== "cookie";
 
 /** The id inside a session cookie value, as the server-side stores sign it. */
@@ -18,7 +20,8 @@ describe.each(STORES)("commit rules, %s store", (store) => {
   let server: TestServer;
   let url: string;
   beforeAll(async () => {
-    server = await startTestServer({ env: { SESSION_STORE: store } });
+    const redis = store === "redis" ? { REDIS_URL: REDIS_URL!, SESSION_REDIS_PREFIX: uniquePrefix("rules") } : {};
+    server = await startTestServer({ env: { SESSION_STORE: store, ...redis } });
     url = server.url;
   });
   afterAll(() => server.close());

@@ -20,7 +20,8 @@ describe.each(STORES)("commit rules, %s store", (store) => {
   let server: TestServer;
   let url: string;
   beforeAll(async () => {
-    const redis = store === "redis" ? { REDIS_URL: REDIS_URL!, SESSION_REDIS_PREFIX: uniquePrefix("rules") } : {};
+    const redis: Record<string, string> =
+      store === "redis" ? { REDIS_URL: REDIS_URL!, SESSION_REDIS_PREFIX: uniquePrefix("rules") } : {};
     server = await startTestServer({ env: { SESSION_STORE: store, ...redis } });
     url = server.url;
   });

@@ -83,6 +83,8 @@ async function main() {
     const rssStart = server.rssKb();
     let rssPeak = rssStart;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, server.rssKb())), 1000);
+    // RSS after each tenth of the requests: a leak keeps climbing, a warming heap levels off.
+    const rssByTenth: number[] = [];
 
     const startedAt = Date.now();
     const deadline = startedAt + settings.maxSeconds * 1000;
@@ -94,6 +96,7 @@ async function main() {
     const worker = async () => {
       while (issued < settings.requests && Date.now() < deadline) {
         issued++;
+        if (issued % Math.ceil(settings.requests / 10) === 0) rssByTenth.push(server.rssKb());
         const s = Math.floor(Math.random() * settings.sessions);
         const kind = pickKind();
         counts[kind]++;
@@ -143,6 +146,7 @@ async function main() {
     console.log(`errors: ${failed}${failed ? ` ${JSON.stringify(Object.fromEntries(errors))}` : ""}`);
     console.log(`acknowledged writes: ${kept + lost.length}, kept ${kept}, lost ${lost.length}`);
     console.log(`server RSS: start ${mb(rssStart)}, end ${mb(rssEnd)}, peak ${mb(rssPeak)}`);
+    console.log(`  after each tenth of the requests: ${rssByTenth.map(mb).join(", ")}`);
     console.log(`sessions stored: ${rows}; integrity_check: ${integrity}`);
     if (issued < settings.requests)
       console.log(`note: stopped at the ${settings.maxSeconds} s bound, before ${settings.requests} requests`);

@@ -1,0 +1,124 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+
+import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const FUNCTION_FILE = path.join(ROOT, "functions", "[[path]].js");
+const STATIC_DIR = path.join(ROOT, "public-cloudflare");
+
+/**
+ * What Pages does around a Function, reduced to one route: it calls `onRequest` with an EventContext
+ * whose request is a fresh copy (so the handler may change its headers) and whose env has ASSETS.
+ */
+const PAGES_ENTRY = `
+import { onRequest } from "./functions/[[path]].js";
+export default {
+  fetch(request, env, ctx) {
+    return onRequest({
+      request: new Request(request),
+      env,
+      data: {},
+      params: { path: new URL(request.url).pathname.split("/").filter(Boolean) },
+      functionPath: "/[[path]]",
+      waitUntil: (promise) => ctx.waitUntil(promise),
+      passThroughOnException: () => ctx.passThroughOnException(),
+      next: (input, init) => env.ASSETS.fetch(input ?? request, init),
+    });
+  },
+};
+`;
+
+export interface PagesLocalOptions {
+  /** Variables and secrets, as the Pages project's settings would give them. */
+  bindings?: Record<string, string>;
+  /** Bind an in-memory KV namespace as SESSION_KV. */
+  kv?: boolean;
+  /** Loopback port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Show the Function's console output (off: tests provoke errors on purpose). */
+  log?: boolean;
+  /** Run `npm run build:cloudflare` first when the build is missing or older than its sources (default true). */
+  build?: boolean;
+}
+
+export interface PagesLocal {
+  /** Base URL, `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The Miniflare instance, for its KV namespace (`getKVNamespace("SESSION_KV")`). */
+  miniflare: Miniflare;
+  /** Restarts the Function with other bindings; KV data and the port stay. */
+  setBindings(bindings: Record<string, string>): Promise<void>;
+  /** Stops workerd. */
+  close(): Promise<void>;
+}
+
+/** Builds the Pages output if it is missing or stale; serialised with any other build (see the script). */
+export function ensureCloudflareBuild(): void {
+  execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-cloudflare.mjs"), "--if-stale"], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+
+/**
+ * Serves the built Pages project (functions/[[path]].js and public-cloudflare/) from workerd, the
+ * runtime Cloudflare runs, through Miniflare, over HTTP on 127.0.0.1. Every request goes to the
+ * Function first, which serves static files through `env.ASSETS` as on Pages without _routes.json.
+ */
+export async function startPagesLocal(options: PagesLocalOptions = {}): Promise<PagesLocal> {
+  if (options.build !== false) ensureCloudflareBuild();
+  if (!fs.existsSync(FUNCTION_FILE)) throw new Error(`No ${FUNCTION_FILE}: run \`npm run build:cloudflare\`.`);
+
+  const settings = (bindings: Record<string, string>): MiniflareOptions => ({
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    modulesRoot: ROOT,
+    modules: [
+      { type: "ESModule", path: path.join(ROOT, "pages-entry.mjs"), contents: PAGES_ENTRY },
+      { type: "ESModule", path: FUNCTION_FILE },
+    ],
+    compatibilityDate: compatibilityDate(),
+    // No download of Cloudflare's request.cf data: a fixed placeholder, offline.
+    cf: false,
+    bindings,
+    kvNamespaces: options.kv ? ["SESSION_KV"] : [],
+    assets: {
+      directory: STATIC_DIR,
+      binding: "ASSETS",
+      routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+    },
+    log: new Log(options.log ? LogLevel.INFO : LogLevel.NONE),
+    handleRuntimeStdio: options.log
+      ? (stdout: Readable, stderr: Readable) => {
+          stdout.pipe(process.stdout);
+          stderr.pipe(process.stderr);
+        }
+      : (stdout: Readable, stderr: Readable) => {
+          stdout.resume();
+          stderr.resume();
+        },
+  });
+
+  const miniflare = new Miniflare(settings(options.bindings ?? {}));
+  const url = (await miniflare.ready).origin;
+  return {
+    url,
+    miniflare,
+    async setBindings(bindings) {
+      await miniflare.setOptions({ ...settings(bindings), port: Number(new URL(url).port) });
+    },
+    close: () => miniflare.dispose(),
+  };
+}
+
+/** The compatibility date the deployment uses, from wrangler.toml. */
+function compatibilityDate(): string {
+  const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([\d-]+)"/m.exec(toml)?.[1];
+  if (!date) throw new Error("wrangler.toml has no compatibility_date");
+  return date;
+}

@@ -1,0 +1,159 @@
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { emptyChanges, type SessionChanges } from "../core/changes";
+import { SessionStoreUnavailableError, SessionTooLargeError } from "../core/errors";
+import { createSessionId } from "../core/id";
+
+import { describeSessionStore } from "./store-contract";
+import { KV_MIN_TTL_SECONDS, WorkersKVSessionStore, type KVNamespaceLike } from "./workers-kv";
+
+// A real KV namespace, served by workerd through Miniflare and used from here through its proxy.
+let miniflare: Miniflare;
+let kv: KVNamespaceLike & {
+  list(options: { prefix: string }): Promise<{ keys: { name: string; expiration?: number }[] }>;
+};
+beforeAll(async () => {
+  miniflare = new Miniflare({
+    modules: true,
+    script: "export default { fetch: () => new Response(null, { status: 404 }) }",
+    kvNamespaces: ["SESSION_KV"],
+  });
+  kv = await miniflare.getKVNamespace("SESSION_KV");
+});
+afterAll(() => miniflare?.dispose());
+
+let prefixes = 0;
+const freshPrefix = () => `test-${process.pid}-${++prefixes}:`;
+const set = (values: Record<string, unknown>): SessionChanges => ({ ...emptyChanges(), set: values });
+const inAnHour = () => new Date(Date.now() + 60 * 60 * 1000);
+
+// KV cannot apply atomically; the last test below shows what that costs.
+describeSessionStore("workers-kv", () => new WorkersKVSessionStore({ kv, prefix: freshPrefix() }), {
+  atomicApply: false,
+});
+
+/** The real namespace, with each put counted and the first `failPuts` of them refused as KV refuses them. */
+function countingKV(failPuts = 0) {
+  const counts = { puts: 0 };
+  const wrapped: KVNamespaceLike = {
+    get: (key, type) => kv.get(key, type),
+    delete: (key) => kv.delete(key),
+    async put(key, value, options) {
+      counts.puts++;
+      if (counts.puts <= failPuts) throw new Error("KV PUT failed: 429 Too Many Requests");
+      return kv.put(key, value, options);
+    },
+  };
+  return { kv: wrapped, counts };
+}
+
+describe("WorkersKVSessionStore", () => {
+  it("keeps each session as one JSON value under its prefix, with a KV expiration at the session's expiry", async () => {
+    const prefix = freshPrefix();
+    const store = new WorkersKVSessionStore({ kv, prefix });
+    const id = createSessionId();
+    const expires = inAnHour();
+    await store.apply(id, set({ theme: "dark" }), expires);
+
+    const { keys } = await kv.list({ prefix });
+    expect(keys.map((key) => key.name)).toEqual([prefix + id]);
+    expect(Math.abs(keys[0].expiration! * 1000 - expires.getTime())).toBeLessThanOrEqual(2000);
+    expect(JSON.parse((await kv.get(prefix + id, "text"))!)).toEqual({
+      data: { theme: "dark" },
+      expires: expires.getTime(),
+    });
+  });
+
+  it("asks KV for at least its 60-second minimum and hides a session past its own, shorter expiry", async () => {
+    let now = Date.now();
+    const prefix = freshPrefix();
+    const store = new WorkersKVSessionStore({ kv, prefix, now: () => now });
+    const id = createSessionId();
+    await store.apply(id, set({ a: 1 }), new Date(now + 5_000));
+
+    const { keys } = await kv.list({ prefix });
+    expect(keys[0].expiration! * 1000).toBeGreaterThanOrEqual(now + (KV_MIN_TTL_SECONDS - 2) * 1000);
+    expect(await store.read(id)).not.toBeNull();
+    now += 6_000;
+    // Still in KV (its expiration is a minute away), but expired for the session layer.
+    expect(await kv.get(prefix + id, "text")).not.toBeNull();
+    expect(await store.read(id)).toBeNull();
+  });
+
+  it("refuses a session over the size limit and leaves the stored data as it was", async () => {
+    const store = new WorkersKVSessionStore({ kv, prefix: freshPrefix(), maxSessionBytes: 2048 });
+    const id = createSessionId();
+    await store.apply(id, set({ small: "x" }), inAnHour());
+    await expect(store.apply(id, set({ big: "x".repeat(4096) }), inAnHour())).rejects.toThrow(SessionTooLargeError);
+    expect((await store.read(id))?.data).toEqual({ small: "x" });
+  });
+
+  it("tries a write again, from a fresh read, when KV refuses it for its one-write-per-second-per-key limit", async () => {
+    const prefix = freshPrefix();
+    const id = createSessionId();
+    const other = new WorkersKVSessionStore({ kv, prefix });
+    let refusals = 0;
+    const store = new WorkersKVSessionStore({
+      prefix,
+      retryDelay: 5,
+      kv: {
+        get: (key, type) => kv.get(key, type),
+        delete: (key) => kv.delete(key),
+        async put(key, value, options) {
+          if (refusals === 2) return kv.put(key, value, options);
+          // KV refuses because someone else wrote the key within the last second.
+          if (++refusals === 1) await other.apply(id, set({ other: 1 }), inAnHour());
+          throw new Error("KV PUT failed: 429 Too Many Requests");
+        },
+      },
+    });
+    await store.apply(id, set({ kept: true }), inAnHour());
+    expect(refusals).toBe(2);
+    expect((await store.read(id))?.data).toEqual({ kept: true, other: 1 });
+  });
+
+  it("fails with SessionStoreUnavailableError (a 503) when KV keeps refusing, and writes nothing", async () => {
+    const { kv: limited, counts } = countingKV(3);
+    const store = new WorkersKVSessionStore({ kv: limited, prefix: freshPrefix(), rateLimitRetries: 2, retryDelay: 5 });
+    const id = createSessionId();
+    await expect(store.apply(id, set({ lost: true }), inAnHour())).rejects.toThrow(SessionStoreUnavailableError);
+    expect(counts.puts).toBe(3);
+    expect(await store.read(id)).toBeNull();
+  });
+
+  it("reads a value it did not write as no session", async () => {
+    const prefix = freshPrefix();
+    const store = new WorkersKVSessionStore({ kv, prefix });
+    const id = createSessionId();
+    await kv.put(prefix + id, "not json");
+    expect(await store.read(id)).toBeNull();
+    await kv.put(prefix + id, JSON.stringify({ data: [1, 2], expires: Date.now() + 60_000 }));
+    expect(await store.read(id)).toBeNull();
+  });
+
+  it("is not merge-safe: a commit landing between another's get and put is lost, whole", async () => {
+    const prefix = freshPrefix();
+    const id = createSessionId();
+    const store = new WorkersKVSessionStore({ kv, prefix });
+    // A second request's whole commit lands while the first is between its get and its put.
+    let interleaved = false;
+    const racing = new WorkersKVSessionStore({
+      prefix,
+      kv: {
+        get: async (key, type) => {
+          const value = await kv.get(key, type);
+          if (!interleaved) {
+            interleaved = true;
+            await store.apply(id, set({ second: 1 }), inAnHour());
+          }
+          return value;
+        },
+        put: (key, value, options) => kv.put(key, value, options),
+        delete: (key) => kv.delete(key),
+      },
+    });
+    await racing.apply(id, set({ first: 1 }), inAnHour());
+    expect((await store.read(id))?.data).toEqual({ first: 1 });
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { startPagesLocal, type PagesLocal } from "../../scripts/pages-local";
+import { Browser, setCookiesFor } from "../support/browser";
+
+const SECRET = "pages-config-secret-that-is-at-least-32-characters";
+const OLD_SECRET = "an-older-secret-that-is-also-32-characters-long";
+
+// One workerd process; each test restarts the Function with the bindings it needs.
+describe("the Pages Function's bindings, on workerd", () => {
+  let pages: PagesLocal;
+  beforeAll(async () => {
+    pages = await startPagesLocal({ kv: false });
+  }, 180_000);
+  afterAll(() => pages?.close());
+
+  /** GETs `path` with bindings `bindings` and returns the status and page text. */
+  async function get(bindings: Record<string, string>, path = "/") {
+    await pages.setBindings(bindings);
+    const response = await fetch(`${pages.url}${path}`);
+    return { status: response.status, text: await response.text(), response };
+  }
+
+  it("refuses to serve production without SESSION_SECRET, with a page saying how to set it", async () => {
+    for (const path of ["/", "/lab/ping", "/favicon.svg"]) {
+      const { status, text, response } = await get({}, path);
+      expect(status).toBe(500);
+      expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+      expect(text).toContain("SESSION_SECRET is not set");
+      expect(text).toContain("wrangler pages secret put SESSION_SECRET");
+    }
+  });
+
+  it("refuses a production secret under 32 characters", async () => {
+    const { status, text } = await get({ SESSION_SECRET: "short" });
+    expect(status).toBe(500);
+    expect(text).toContain("at least 32 characters");
+  });
+
+  it("names the missing KV binding when SESSION_STORE=kv", async () => {
+    const { status, text } = await get({ SESSION_SECRET: SECRET, SESSION_STORE: "kv" });
+    expect(status).toBe(500);
+    expect(text).toContain("SESSION_KV");
+  });
+
+  it("names the stores it knows when SESSION_STORE is one it does not", async () => {
+    const { status, text } = await get({ SESSION_SECRET: SECRET, SESSION_STORE: "sqlite" });
+    expect(status).toBe(500);
+    expect(text).toContain("SESSION_STORE must be one of cookie, kv");
+  });
+
+  it("runs without a secret in development, on a random one, and without Secure cookies", async () => {
+    await pages.setBindings({ ENVIRONMENT: "development" });
+    const browser = new Browser(pages.url);
+    const response = await browser.fetch("/lab/mark/dev");
+    expect(response.status).toBe(200);
+    const [cookie] = setCookiesFor(response);
+    expect(cookie).toBeDefined();
+    expect(cookie).not.toMatch(/Secure/);
+    expect(await browser.sessionData()).toHaveProperty("mark:dev");
+  });
+
+  it("reads SESSION_COOKIE_NAME and SESSION_MAX_AGE like the Express server", async () => {
+    await pages.setBindings({ SESSION_SECRET: SECRET, SESSION_COOKIE_NAME: "__pages", SESSION_MAX_AGE: "3600" });
+    const response = await fetch(`${pages.url}/lab/mark/named`);
+    expect(setCookiesFor(response, "__pages")[0]).toMatch(/Max-Age=3600;/);
+  });
+
+  it("keeps a session signed with an older listed secret and re-signs it; a static file leaves it alone", async () => {
+    await pages.setBindings({ SESSION_SECRET: OLD_SECRET });
+    const browser = new Browser(pages.url);
+    await browser.fetch("/lab/mark/before-rotation");
+    const signedWithOld = browser.cookie("__session");
+
+    await pages.setBindings({ SESSION_SECRET: `${SECRET},${OLD_SECRET}` });
+    // Static files never read the session, so the stale signature is not refreshed there.
+    const asset = await browser.fetch("/favicon.svg");
+    expect(asset.status).toBe(200);
+    expect(asset.headers.getSetCookie()).toEqual([]);
+    expect(browser.cookie("__session")).toBe(signedWithOld);
+
+    const read = await browser.fetch("/lab/session");
+    expect(await read.json()).toHaveProperty("mark:before-rotation");
+    expect(setCookiesFor(read)).toHaveLength(1);
+    expect(browser.cookie("__session")).not.toBe(signedWithOld);
+
+    // Once the old secret is retired, only the re-signed cookie still works.
+    await pages.setBindings({ SESSION_SECRET: SECRET });
+    expect(await browser.sessionData()).toHaveProperty("mark:before-rotation");
+  });
+});

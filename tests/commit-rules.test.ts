@@ -321,3 +321,25 @@ function countRows(server: TestServer): number {
     db.close();
   }
 }
+
+describe("cross-site writes", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SESSION_STORE: "sqlite" } });
+  });
+  afterAll(() => server.close());
+
+  it("refuses a cross-origin data post with 403 before the session is read, and changes nothing", async () => {
+    const browser = new Browser(server.url);
+    await browser.fetch("/lab/mark/mine");
+    const before = await browser.sessionData();
+    const forged = await fetch(`${server.url}/lab/flash?_data=routes%2Flab.flash`, {
+      method: "POST",
+      headers: { Cookie: browser.cookieHeader, Origin: "https://evil.example" },
+      body: new URLSearchParams({ notice: "forged" }),
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.getSetCookie()).toEqual([]);
+    expect(await browser.sessionData()).toEqual(before);
+  });
+});

@@ -4,6 +4,7 @@ import { SessionStoreUnavailableError, SessionTooLargeError } from "./errors";
 import type { AutoSessionStorage } from "./storage";
 import type { LateChangeListener, TrackedSession } from "./tracked-session";
 import { sessionErrorResponse } from "./error-response";
+import { crossOriginResponse, isCrossOriginWrite } from "./same-origin";
 
 /** What every loader and action receives on `context`. */
 export interface SessionContext<Data = SessionData, FlashData = Data> {
@@ -22,6 +23,11 @@ export interface AutoCommitOptions<Data, FlashData> {
   onLateChange?: LateChangeListener;
   /** Told about store failures that turned into a 503. */
   onStoreError?: (error: unknown) => void;
+  /**
+   * Let POST/PUT/PATCH/DELETE requests whose `Origin` is another site through. Off: they get a 403
+   * before the session is read, so a forged cross-site request cannot use the session cookie.
+   */
+  allowCrossOriginWrites?: boolean;
 }
 
 /** Runs a request handler with a session that commits itself. */
@@ -31,15 +37,17 @@ export type WithSession<Data, FlashData> = (
 ) => Promise<Response>;
 
 /**
- * The auto-commit algorithm, independent of any server: read the session, run the handler, save
- * what changed, and append the cookie to the response before its headers go out.
+ * The auto-commit algorithm, independent of any server: refuse cross-site writes, read the session,
+ * run the handler, save what changed, and append the cookie to the response before its headers go out.
  */
 export function createAutoCommit<Data = SessionData, FlashData = Data>(
   options: AutoCommitOptions<Data, FlashData>,
 ): WithSession<Data, FlashData> {
-  const { storage, commitOnServerError = false, onLateChange, onStoreError } = options;
+  const { storage, commitOnServerError = false, onLateChange, onStoreError, allowCrossOriginWrites = false } = options;
 
   return async function withSession(request, handler) {
+    if (!allowCrossOriginWrites && isCrossOriginWrite(request)) return crossOriginResponse();
+
     let session: TrackedSession<Data, FlashData>;
     try {
       session = await storage.getSession(request.headers.get("Cookie"));

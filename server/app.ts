@@ -3,11 +3,10 @@ import compression from "compression";
 import express from "express";
 import morgan from "morgan";
 
-import type { SessionData, SessionFlashData } from "../app/session";
 import { createRequestHandler } from "../session/adapters/express";
 import { createAutoCommit } from "../session/core";
 
-import type { AppSessionStorage } from "./sessions";
+import { autoCommitOptions, type AppSessionStorage } from "./session-settings";
 
 export interface AppOptions {
   /** The Remix build, or a function returning the latest one. */
@@ -34,18 +33,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(express.static("public", { maxAge: "1h" }));
   if (log) app.use(morgan(LOG_FORMAT, { stream: log }));
 
-  const withSession = createAutoCommit<SessionData, SessionFlashData>({
-    storage: sessionStorage,
-    commitOnServerError: options.commitOnServerError,
-    onLateChange:
-      mode === "development"
-        ? (key) =>
-            console.warn(
-              `[session] "${key}" changed after the response headers were sent (inside deferred data?); this change was not saved. Make it in the loader before returning.`,
-            )
-        : undefined,
-    onStoreError: (error) => console.error(`[session] ${(error as Error).message}`),
-  });
+  const withSession = createAutoCommit(autoCommitOptions(sessionStorage, mode, options.commitOnServerError));
   app.all("*", createRequestHandler({ build, withSession, mode }));
   return app;
 }

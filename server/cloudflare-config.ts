@@ -1,5 +1,15 @@
 import type { KVNamespaceLike } from "../session/stores/workers-kv";
 
+import {
+  ConfigError,
+  oneOf,
+  readSecrets,
+  readSessionSettings,
+  type Mode,
+  type SessionSettings,
+  type Settings,
+} from "./session-settings";
+
 export const PAGES_SESSION_STORES = ["cookie", "kv"] as const;
 export type PagesSessionStoreName = (typeof PAGES_SESSION_STORES)[number];
 
@@ -21,82 +31,48 @@ export interface PagesEnv {
 
 /** The session settings of a Pages deployment, checked on its first request. */
 export interface PagesConfig {
-  mode: "production" | "development" | "test";
-  session: {
+  mode: Mode;
+  session: SessionSettings & {
     store: PagesSessionStoreName;
     kv: KVNamespaceLike | null;
     secrets: string[];
-    cookieName: string;
-    secure: boolean;
-    maxAge: number;
-    rollingInterval: number;
-    maxBytes: number;
-    commitOnServerError: boolean;
   };
 }
 
 /** A binding is missing or wrong; the message says which and what to set. */
-export class PagesConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PagesConfigError";
-  }
-}
+export { ConfigError as PagesConfigError };
+
+const MISSING_SECRET =
+  "SESSION_SECRET is not set. Production needs it to sign session cookies: run `npx wrangler pages secret put SESSION_SECRET` (or add it under the Pages project's Settings → Variables and Secrets) with a long random string, for example the output of `openssl rand -hex 32`. Several comma-separated secrets rotate: the first signs, all verify.";
 
 /**
  * Reads and checks the Pages bindings, with the same names, defaults and rules as the Express
- * server's environment (server/config.ts), minus what has no meaning on Workers (ports, files).
+ * server's environment (server/session-settings.ts), minus what has no meaning on Workers (ports, files).
  */
 export function loadPagesConfig(env: PagesEnv, warn: (message: string) => void = console.warn): PagesConfig {
+  const settings = env as Settings;
   const mode = env.ENVIRONMENT === "development" ? "development" : env.ENVIRONMENT === "test" ? "test" : "production";
-  const store = (env.SESSION_STORE || "cookie") as PagesSessionStoreName;
-  if (!PAGES_SESSION_STORES.includes(store)) {
-    throw new PagesConfigError(
-      `SESSION_STORE must be one of ${PAGES_SESSION_STORES.join(", ")} on Cloudflare; got "${env.SESSION_STORE}".`,
-    );
-  }
+  const secrets = readSecrets(settings, mode, MISSING_SECRET);
+  const store = oneOf(settings, "SESSION_STORE", PAGES_SESSION_STORES, "cookie", " on Cloudflare");
   const kv = env.SESSION_KV ?? null;
   if (store === "kv" && !kv) {
-    throw new PagesConfigError(
+    throw new ConfigError(
       'SESSION_STORE=kv needs a KV namespace bound as SESSION_KV (Pages project → Settings → Bindings, or `[[kv_namespaces]] binding = "SESSION_KV"` in wrangler.toml).',
     );
   }
-
   return {
     mode,
     session: {
+      ...readSessionSettings(settings, mode),
       store,
       kv,
-      secrets: sessionSecrets(env, mode, warn),
-      cookieName: env.SESSION_COOKIE_NAME || "__session",
-      secure: mode === "production",
-      maxAge: integer(env, "SESSION_MAX_AGE", 30 * 24 * 60 * 60, 60),
-      rollingInterval: integer(env, "SESSION_ROLLING_INTERVAL", 60 * 60, 0),
-      maxBytes: integer(env, "SESSION_MAX_BYTES", 64 * 1024, 1024),
-      commitOnServerError: boolean(env, "SESSION_COMMIT_ON_ERROR", false),
+      secrets: secrets.length > 0 ? secrets : isolateSecret(warn),
     },
   };
 }
 
-function sessionSecrets(env: PagesEnv, mode: PagesConfig["mode"], warn: (message: string) => void): string[] {
-  const secrets = (env.SESSION_SECRET ?? "")
-    .split(",")
-    .map((secret) => secret.trim())
-    .filter(Boolean);
-  if (secrets.length > 0) {
-    if (mode === "production" && secrets[0].length < 32) {
-      throw new PagesConfigError(
-        "SESSION_SECRET: the first secret signs cookies and must be at least 32 characters long.",
-      );
-    }
-    return secrets;
-  }
-  if (mode === "production") {
-    throw new PagesConfigError(
-      "SESSION_SECRET is not set. Production needs it to sign session cookies: run `npx wrangler pages secret put SESSION_SECRET` (or add it under the Pages project's Settings → Variables and Secrets) with a long random string, for example the output of `openssl rand -hex 32`. Several comma-separated secrets rotate: the first signs, all verify.",
-    );
-  }
-  // Workers have no disk to keep a generated secret on: it lives as long as this isolate.
+// Workers have no disk to keep a generated secret on: it lives as long as this isolate.
+function isolateSecret(warn: (message: string) => void): string[] {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   warn(
     "SESSION_SECRET is not set; using a random secret that is forgotten when this isolate stops. Set SESSION_SECRET before deploying.",
@@ -104,27 +80,8 @@ function sessionSecrets(env: PagesEnv, mode: PagesConfig["mode"], warn: (message
   return [Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")];
 }
 
-function integer(env: PagesEnv, name: keyof PagesEnv, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (typeof raw !== "string" || !Number.isInteger(value) || value < min) {
-    throw new PagesConfigError(`${name} must be a whole number of at least ${min}; got "${String(raw)}".`);
-  }
-  return value;
-}
-
-function boolean(env: PagesEnv, name: keyof PagesEnv, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = String(raw).toLowerCase();
-  if (["1", "true", "yes", "on"].includes(value)) return true;
-  if (["0", "false", "no", "off"].includes(value)) return false;
-  throw new PagesConfigError(`${name} must be true or false; got "${String(raw)}".`);
-}
-
 /** The page a misconfigured deployment answers every request with, naming the binding to set. */
-export function configErrorResponse(error: PagesConfigError): Response {
+export function configErrorResponse(error: ConfigError): Response {
   const page = `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>This deployment is not configured</title></head>

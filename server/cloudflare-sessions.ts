@@ -1,35 +1,18 @@
 import { createCookie } from "@remix-run/cloudflare";
 
 import type { SessionData, SessionFlashData } from "../app/session";
-import {
-  createAutoCommit,
-  createCookieSessionStorage,
-  createStoreSessionStorage,
-  SessionCookie,
-  type AutoSessionStorage,
-  type WithSession,
-} from "../session/core";
+import { createAutoCommit, type WithSession } from "../session/core";
 import { WorkersKVSessionStore } from "../session/stores/workers-kv";
 
 import { loadPagesConfig, PagesConfigError, type PagesConfig, type PagesEnv } from "./cloudflare-config";
-
-export type PagesSessionStorage = AutoSessionStorage<SessionData, SessionFlashData>;
+import { autoCommitOptions, createAppSessionStorage, type AppSessionStorage } from "./session-settings";
 
 /** Builds the session storage the bindings ask for; the cookie is signed with Web Crypto. */
-export function createPagesSessionStorage(config: PagesConfig): PagesSessionStorage {
+export function createPagesSessionStorage(config: PagesConfig): AppSessionStorage {
   const { session } = config;
-  const cookie = new SessionCookie(createCookie, {
-    name: session.cookieName,
-    secrets: session.secrets,
-    secure: session.secure,
-    maxAge: session.maxAge,
-  });
-  if (session.store === "cookie") return createCookieSessionStorage({ cookie });
-  return createStoreSessionStorage({
-    cookie,
-    store: new WorkersKVSessionStore({ kv: session.kv!, maxSessionBytes: session.maxBytes }),
-    rollingInterval: session.rollingInterval,
-  });
+  const store =
+    session.store === "kv" ? new WorkersKVSessionStore({ kv: session.kv!, maxSessionBytes: session.maxBytes }) : null;
+  return createAppSessionStorage(createCookie, session, store);
 }
 
 /** The auto-commit core for one set of bindings, or the error that says which binding is wrong. */
@@ -57,17 +40,7 @@ function createPagesSessions(env: PagesEnv): PagesSessions {
     console.error(`[session] ${error.message}`);
     return { error };
   }
-  const withSession = createAutoCommit<SessionData, SessionFlashData>({
-    storage: createPagesSessionStorage(config),
-    commitOnServerError: config.session.commitOnServerError,
-    onLateChange:
-      config.mode === "development"
-        ? (key) =>
-            console.warn(
-              `[session] "${key}" changed after the response headers were sent (inside deferred data?); this change was not saved. Make it in the loader before returning.`,
-            )
-        : undefined,
-    onStoreError: (error) => console.error(`[session] ${(error as Error).message}`),
-  });
+  const storage = createPagesSessionStorage(config);
+  const withSession = createAutoCommit(autoCommitOptions(storage, config.mode, config.session.commitOnServerError));
   return { withSession };
 }

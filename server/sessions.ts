@@ -2,37 +2,20 @@ import path from "node:path";
 
 import { createCookie } from "@remix-run/node";
 
-import type { SessionData, SessionFlashData } from "../app/session";
-import {
-  createCookieSessionStorage,
-  createStoreSessionStorage,
-  SessionCookie,
-  type AutoSessionStorage,
-  type SessionStore,
-} from "../session/core";
+import type { SessionStore } from "../session/core";
 import { MemorySessionStore } from "../session/stores/memory";
 import { RedisSessionStore } from "../session/stores/redis";
 import { SqliteSessionStore } from "../session/stores/sqlite";
 
 import { ConfigError, type ServerConfig } from "./config";
+import { createAppSessionStorage, type AppSessionStorage } from "./session-settings";
 
-export type AppSessionStorage = AutoSessionStorage<SessionData, SessionFlashData>;
+export type { AppSessionStorage };
 
 /** Builds the session storage the configuration asks for, connected to its store. */
 export async function createSessionStorage(config: ServerConfig): Promise<AppSessionStorage> {
-  const { session } = config;
-  const cookie = new SessionCookie(createCookie, {
-    name: session.cookieName,
-    secrets: session.secrets,
-    secure: session.secure,
-    maxAge: session.maxAge,
-  });
-  if (session.store === "cookie") return createCookieSessionStorage({ cookie });
-  return createStoreSessionStorage({
-    cookie,
-    store: await createStore(config),
-    rollingInterval: session.rollingInterval,
-  });
+  const store = config.session.store === "cookie" ? null : await createStore(config);
+  return createAppSessionStorage(createCookie, config.session, store);
 }
 
 async function createStore(config: ServerConfig): Promise<SessionStore> {

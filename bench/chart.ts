@@ -52,7 +52,7 @@ export function renderChart(results: BenchResults): string {
     const min = x0 + (result.rps.min / scale) * BAR_WIDTH;
     const max = x0 + (result.rps.max / scale) * BAR_WIDTH;
     parts.push(line(min, y - 5, max, y - 5), line(min, y - 9, min, y - 1), line(max, y - 9, max, y - 1));
-    const ratio = result.ratio === undefined ? "" : `  (${(result.ratio * 100).toFixed(0)}%)`;
+    const ratio = result.ratio ? `  (${(result.ratio.median * 100).toFixed(0)}% of row 1)` : "";
     parts.push(text(x0 + BAR_WIDTH + 8, y, `${Math.round(result.rps.median)} req/s${ratio}`, { size: 12 }));
   });
   y += 16;
@@ -62,14 +62,15 @@ export function renderChart(results: BenchResults): string {
   parts.push(text(16, y, "Writes kept when K clients of one session write at once", { weight: "bold", size: 15 }));
   const ks = results.settings.lostWritesClients;
   const cell = 70;
+  const gap = 50;
   y += 22;
-  ks.forEach((k, index) => parts.push(text(16 + LABEL_WIDTH + index * (cell + 10), y, `K = ${k}`, { size: 12 })));
+  ks.forEach((k, index) => parts.push(text(16 + LABEL_WIDTH + index * (cell + gap), y, `K = ${k}`, { size: 12 })));
   for (const entry of results.lostWrites) {
     y += ROW_HEIGHT;
     const processes = `${entry.processes} process${entry.processes > 1 ? "es" : ""}`;
     parts.push(text(16, y, `${entry.label}, ${processes}`, { size: 12 }));
     ks.forEach((k, index) => {
-      const x = 16 + LABEL_WIDTH + index * (cell + 10);
+      const x = 16 + LABEL_WIDTH + index * (cell + gap);
       const result = entry.results.find((candidate) => candidate.clients === k);
       parts.push(rect(x, y - 12, cell, 14, COLORS.missing, 0.5));
       if (!result) {

@@ -25,8 +25,8 @@ const USAGE = `npm run bench [-- --smoke] [--out DIR] [--rounds N] [--duration S
   --smoke       a few hundred requests, one round, no timing targets checked (also BENCH_SMOKE=1)
   --out DIR     where results.json, results.md and results.svg go
                 (default bench/results, or bench/results/tmp with --smoke)
-  --rounds N    measurements per throughput row (default 5)
-  --duration S  seconds per measurement (default 4)`;
+  --rounds N    measurements per throughput row (default 7)
+  --duration S  seconds per measurement (default 3)`;
 
 /** Reads the command line (and BENCH_SMOKE); throws with the usage on anything unknown. */
 export function parseOptions(argv: string[], env: Record<string, string | undefined> = process.env): BenchOptions {
@@ -68,8 +68,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         mode: "full",
         outDir: "bench/results",
         connections: 10,
-        durationSeconds: 4,
-        rounds: 5,
+        durationSeconds: 3,
+        rounds: 7,
         warmupSeconds: 1,
         sessionKeys: 32,
         lostWritesClients: [8, 32, 64],

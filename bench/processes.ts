@@ -108,7 +108,12 @@ export class RedisProcess implements Stoppable {
     fs.mkdirSync(dir, { recursive: true });
     const port = await freePort();
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-    const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    // A shell watches the bench's pid and stops redis-server if the bench dies without cleaning up (SIGKILL).
+    const watchdog = `redis-server "$@" & redis=$!
+trap 'kill $redis 2>/dev/null; wait $redis; exit 0' TERM INT
+while kill -0 ${process.pid} 2>/dev/null && kill -0 $redis 2>/dev/null; do sleep 1 & wait $!; done
+kill $redis 2>/dev/null; wait $redis`;
+    const child = spawn("sh", ["-c", watchdog, "redis-server", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);

@@ -70,8 +70,8 @@ export interface RowResult {
   rps?: Spread;
   p50?: Spread;
   p99?: Spread;
-  /** Median req/s divided by the first row's median req/s. */
-  ratio?: number;
+  /** req/s divided by the first row's req/s in the same round: median and min–max over the rounds. */
+  ratio?: Spread;
 }
 
 /** The route a row requests, `n` counting its requests. */
@@ -82,8 +82,9 @@ function pathFor(row: ThroughputRow, n: number, sessionKeys: number): string {
 const seedKey = (index: number) => `b${index}`;
 
 /**
- * Measures every runnable row `rounds` times, taking turns (row 1, row 2, ..., row 1, row 2, ...)
- * so a slow minute on the machine hits every row alike. Throws if any request fails.
+ * Measures every runnable row `rounds` times, taking turns: odd rounds go 1, 2, …, n and even rounds
+ * n, …, 2, 1, so a machine that slowly gets busier or quieter hits every row alike on average.
+ * Throws if any request fails.
  */
 export async function measureThroughput(targets: RowTarget[], settings: ThroughputSettings): Promise<RowResult[]> {
   const prepared = [];
@@ -104,7 +105,8 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
 
   const samples = new Map<string, Sample[]>(prepared.map(({ target }) => [target.row.id, []]));
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const { target, url, cookie } of prepared) {
+    const order = round % 2 === 1 ? prepared : [...prepared].reverse();
+    for (const { target, url, cookie } of order) {
       const sample = await runOnce(target.row, url, cookie, settings);
       samples.get(target.row.id)!.push(sample);
       settings.log(
@@ -125,11 +127,21 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
       p99: spread(rowSamples.map((sample) => sample.p99)),
     };
   });
-  const baseline = results[0]?.rps?.median;
+  const baseline = results[0];
   for (const result of results) {
-    if (baseline && result.rps) result.ratio = result.rps.median / baseline;
+    const ratios = pairedRatios(result, baseline);
+    if (ratios) result.ratio = ratios;
   }
   return results;
+}
+
+/**
+ * `a`'s req/s divided by `b`'s, round by round (both were measured within the same round, close in
+ * time), summarised as median and min–max; null unless both rows have the same number of samples.
+ */
+export function pairedRatios(a: RowResult | undefined, b: RowResult | undefined): Spread | null {
+  if (!a || !b || a.samples.length === 0 || a.samples.length !== b.samples.length) return null;
+  return spread(a.samples.map((sample, round) => sample.rps / b.samples[round].rps));
 }
 
 /**

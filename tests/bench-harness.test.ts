@@ -11,7 +11,7 @@ import { parseOptions } from "../bench/options";
 import { ProcessGroup, ServerProcess } from "../bench/processes";
 import { evaluateTargets, renderMarkdown, type BenchResults, type LostWritesEntry } from "../bench/report";
 import { percentile, spread } from "../bench/stats";
-import type { RowResult, ThroughputRow } from "../bench/throughput";
+import { pairedRatios, type RowResult, type ThroughputRow } from "../bench/throughput";
 
 describe("bench statistics", () => {
   it("takes the median of an odd and an even count, with min and max", () => {
@@ -24,6 +24,16 @@ describe("bench statistics", () => {
     expect(percentile(sorted, 0.5)).toBe(50);
     expect(percentile(sorted, 0.99)).toBe(99);
     expect(percentile([7], 0.99)).toBe(7);
+  });
+});
+
+describe("bench paired ratios", () => {
+  it("divides round by round, so a round where the whole machine was slow does not skew the ratio", () => {
+    const row = (rps: number[]) =>
+      ({ samples: rps.map((value) => ({ rps: value, p50: 1, p99: 1, requests: 1 })) }) as RowResult;
+    // Round 2 ran at half speed for both rows; the ratio stays 0.9 in every round.
+    expect(pairedRatios(row([900, 450, 900]), row([1000, 500, 1000]))).toEqual({ median: 0.9, min: 0.9, max: 0.9 });
+    expect(pairedRatios(row([900]), row([1000, 500]))).toBeNull();
   });
 });
 
@@ -57,7 +67,7 @@ describe("bench options", () => {
     for (const options of [parseOptions(["--smoke"], {}), parseOptions([], { BENCH_SMOKE: "1" })]) {
       expect(options).toMatchObject({ mode: "smoke", rounds: 1, outDir: "bench/results/tmp", growthSizes: [1_000] });
     }
-    expect(parseOptions([], {})).toMatchObject({ mode: "full", rounds: 5, lostWritesClients: [8, 32, 64] });
+    expect(parseOptions([], {})).toMatchObject({ mode: "full", rounds: 7, lostWritesClients: [8, 32, 64] });
   });
 
   it("rejects unknown flags and rounds below 1", () => {
@@ -66,6 +76,7 @@ describe("bench options", () => {
   });
 });
 
+/** A measured row whose three rounds gave `median` × 0.98, × 1, × 1.02 req/s, with ratios against `baseline`. */
 function rowResult(id: string, action: "read" | "write", median: number, baseline: number): RowResult {
   const row: ThroughputRow = {
     id,
@@ -74,15 +85,17 @@ function rowResult(id: string, action: "read" | "write", median: number, baselin
     action,
     withSession: true,
   };
-  const rps = { median, min: median * 0.98, max: median * 1.02 };
+  const samples = [0.98, 1, 1.02].map((factor) => ({ rps: median * factor, p50: 1, p99: 2, requests: 1 }));
+  const rps = spread(samples.map((sample) => sample.rps));
+  const ratio = median / baseline;
   return {
     row,
     status: "measured",
-    samples: [],
+    samples,
     rps,
     p50: { median: 1, min: 1, max: 1 },
     p99: { median: 2, min: 2, max: 2 },
-    ratio: median / baseline,
+    ratio: { median: ratio, min: ratio, max: ratio },
   };
 }
 
@@ -117,7 +130,7 @@ describe("bench targets", () => {
     expect(byId.get("read-cost-cookie")).toMatchObject({ status: "met" });
     expect(byId.get("read-cost-redis")).toMatchObject({ status: "pending" });
     expect(byId.get("write-cost-sqlite")).toMatchObject({ status: "met" });
-    expect(byId.get("write-cost-sqlite")!.detail).toContain("+11.1%");
+    expect(byId.get("write-cost-sqlite")!.detail).toContain("same-round ratio +11.1%");
     expect(byId.get("lost-writes-sqlite")).toMatchObject({ status: "missed" });
     expect(byId.get("lost-writes-sqlite")!.detail).toContain("63/64");
   });
@@ -158,6 +171,7 @@ describe("bench targets", () => {
     expect(svg.match(/<line /g)).toHaveLength(throughput.length * 3);
     const markdown = renderMarkdown(results);
     expect(markdown).toContain("| 2 | <stack-sqlite-read> | GET /lab/ping | 960 [941–979] | 1 | 2 | 96.0% |");
+    expect(markdown).toContain("odd rounds 1 → 5, even rounds 5 → 1");
     expect(markdown).toContain("64/64 (100.0%)");
   });
 });

@@ -54,6 +54,8 @@ export interface BenchResults {
   mode: "full" | "smoke";
   startedAt: string;
   elapsedSeconds: number;
+  /** The 1-minute load average sampled every 5 s during the throughput rounds. */
+  loadAverage: Spread;
   machine: MachineInfo;
   settings: {
     connections: number;
@@ -203,14 +205,20 @@ export function renderMarkdown(results: BenchResults): string {
   );
 
   lines.push("## Throughput and latency", "");
-  const load = settings.amount ? `${settings.amount} requests` : `${settings.durationSeconds} s`;
+  const perMeasurement = settings.amount ? `${settings.amount} requests` : `${settings.durationSeconds} s`;
   lines.push(
-    `autocannon, ${settings.connections} connections, ${load} per measurement, ${settings.rounds} round(s) taking turns ` +
+    `autocannon, ${settings.connections} connections, ${perMeasurement} per measurement, ${settings.rounds} round(s) taking turns ` +
       `across all rows (odd rounds 1 → ${results.throughput.length}, even rounds ${results.throughput.length} → 1) after a ` +
       `${settings.warmupSeconds} s warm-up each. Each server runs in its own process. Sessions start with ` +
       `${settings.sessionKeys} keys; a write sets one of them (\`GET /lab/mark/b<n>\`, n cycling), so the session keeps its ` +
       `size. Medians over the rounds, min–max in brackets. "vs row 1" divides each round's req/s by row 1's in the same ` +
       `round, so load that comes and goes on the machine cancels out.`,
+    "",
+  );
+  const load = results.loadAverage;
+  lines.push(
+    `1-minute load average during these rounds: ${load.median.toFixed(1)} (${load.min.toFixed(1)}–${load.max.toFixed(1)}); ` +
+      `the bench alone accounts for about 2 (server and load generator), so more means other work shared the machine.`,
     "",
   );
   lines.push("| # | what | request | req/s median [min–max] | p50 ms | p99 ms | vs row 1 |");

@@ -15,6 +15,7 @@ import { measureLostWrites } from "./lost-writes";
 import { parseOptions, type BenchOptions } from "./options";
 import { ProcessGroup, RedisProcess, ServerProcess } from "./processes";
 import { evaluateTargets, machineInfo, writeResults, type BenchResults, type LostWritesEntry } from "./report";
+import { spread } from "./stats";
 import { measureThroughput, type RowTarget, type ThroughputRow } from "./throughput";
 
 /** Every server the bench can start, by key. */
@@ -118,7 +119,17 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
     url: servers.get(throughputRow.server)?.url ?? null,
     unavailable: reasons.get(throughputRow.server) ?? undefined,
   }));
-  const throughput = await measureThroughput(targets, { ...options, log });
+  // Other work on the machine shows in the load average; the bench itself keeps about two cores busy.
+  const loadAverages: number[] = [];
+  const sampleLoad = () => loadAverages.push(os.loadavg()[0]);
+  const loadTimer = setInterval(sampleLoad, 5000);
+  let throughput;
+  try {
+    throughput = await measureThroughput(targets, { ...options, log });
+  } finally {
+    clearInterval(loadTimer);
+    sampleLoad();
+  }
 
   // Twins share the first server's data folder (SQLite file) or Redis, as processes of one deployment do.
   // Started together here, after the throughput rounds, so they never compete with a measurement.
@@ -184,6 +195,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
     mode: options.mode,
     startedAt: startedAt.toISOString(),
     elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    loadAverage: spread(loadAverages),
     machine: machineInfo(),
     settings: {
       connections: options.connections,

@@ -146,6 +146,7 @@ describe("bench targets", () => {
       mode: "full",
       startedAt: new Date(0).toISOString(),
       elapsedSeconds: 1,
+      loadAverage: { median: 2, min: 1.5, max: 3 },
       machine: { nproc: 2, cpu: "cpu", node: "v20", os: "linux", commit: "abc" },
       settings: {
         connections: 10,
@@ -173,6 +174,7 @@ describe("bench targets", () => {
     expect(markdown).toContain("| 2 | <stack-sqlite-read> | GET /lab/ping | 960 [941–979] | 1 | 2 | 96.0% |");
     expect(markdown).toContain("odd rounds 1 → 5, even rounds 5 → 1");
     expect(markdown).toContain("64/64 (100.0%)");
+    expect(markdown).toContain("1-minute load average during these rounds: 2.0 (1.5–3.0)");
   });
 });
 

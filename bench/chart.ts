@@ -85,7 +85,10 @@ export function renderChart(results: BenchResults): string {
   y += 40;
 
   parts.push(
-    text(16, y, "SQLite commit (apply) cost as the table grows: mean and p50 µs", { weight: "bold", size: 15 }),
+    text(16, y, "SQLite commit (apply) cost as the table grows: p50 (dark) and mean (light), µs", {
+      weight: "bold",
+      size: 15,
+    }),
   );
   const growthScale = Math.max(1, ...results.growth.map((growth) => growth.meanMicros));
   for (const growth of results.growth) {

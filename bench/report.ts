@@ -218,7 +218,8 @@ export function renderMarkdown(results: BenchResults): string {
   const load = results.loadAverage;
   lines.push(
     `1-minute load average during these rounds: ${load.median.toFixed(1)} (${load.min.toFixed(1)}–${load.max.toFixed(1)}); ` +
-      `the bench alone accounts for about 2 (server and load generator), so more means other work shared the machine.`,
+      `on an otherwise idle machine the bench alone keeps it between 1 and 2 (server and load generator); more means ` +
+      `other work shared the machine.`,
     "",
   );
   lines.push("| # | what | request | req/s median [min–max] | p50 ms | p99 ms | vs row 1 |");

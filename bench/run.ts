@@ -119,7 +119,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
     url: servers.get(throughputRow.server)?.url ?? null,
     unavailable: reasons.get(throughputRow.server) ?? undefined,
   }));
-  // Other work on the machine shows in the load average; the bench itself keeps about two cores busy.
+  // Other work on the machine shows in the load average; the bench alone keeps it between 1 and 2.
   const loadAverages: number[] = [];
   const sampleLoad = () => loadAverages.push(os.loadavg()[0]);
   const loadTimer = setInterval(sampleLoad, 5000);

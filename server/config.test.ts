@@ -121,3 +121,38 @@ describe("loadConfig", () => {
     expect(warnings[0]).toMatch(/^SESSION_SECRET is not set; using a development secret kept in .*\.dev-session-secret/);
   });
 });
+describe("the Redis settings", () => {
+  it("reads REDIS_URL and the default key prefix when SESSION_STORE=redis", () => {
+    const config = load({ SESSION_STORE: "redis", REDIS_URL: "redis://127.0.0.1:6379/2" });
+    expect(config.session.store).toBe("redis");
+    expect(config.session.redis).toEqual({ url: "redis://127.0.0.1:6379/2", prefix: "session:" });
+  });
+
+  it("takes the key prefix from SESSION_REDIS_PREFIX and accepts rediss:// URLs", () => {
+    const config = load({
+      SESSION_STORE: "redis",
+      REDIS_URL: "rediss://u:p@cache:6380",
+      SESSION_REDIS_PREFIX: "myapp:s:",
+    });
+    expect(config.session.redis).toEqual({ url: "rediss://u:p@cache:6380", prefix: "myapp:s:" });
+  });
+
+  it("refuses SESSION_STORE=redis without REDIS_URL, saying what to set", () => {
+    const error = errorOf(() => load({ SESSION_STORE: "redis" }));
+    expect(error.message).toContain("REDIS_URL is not set");
+    expect(error.message).toContain("redis://127.0.0.1:6379");
+  });
+
+  it("refuses a REDIS_URL that is not a redis:// URL, without echoing its password", () => {
+    expect(errorOf(() => load({ SESSION_STORE: "redis", REDIS_URL: "127.0.0.1:6379" })).message).toContain(
+      'REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "127.0.0.1:6379"',
+    );
+    const error = errorOf(() => load({ SESSION_STORE: "redis", REDIS_URL: "http://user:hunter2@cache:6379" }));
+    expect(error.message).toContain("REDIS_URL must be");
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("ignores REDIS_URL for the other stores", () => {
+    expect(load({ SESSION_STORE: "sqlite", REDIS_URL: "not a url" }).session.redis).toBeUndefined();
+  });
+});

@@ -20,6 +20,15 @@ export interface BenchOptions {
   growthApplies: number;
 }
 
+/** The sizes of a run, as results.json records them. */
+export type BenchSettings = Omit<BenchOptions, "mode" | "outDir" | "lostWritesProcesses">;
+
+/** The sizes of a run, without where it writes or its mode. */
+export function settingsOf(options: BenchOptions): BenchSettings {
+  const { mode: _mode, outDir: _outDir, lostWritesProcesses: _processes, ...settings } = options;
+  return settings;
+}
+
 const USAGE = `npm run bench [-- --smoke] [--out DIR] [--rounds N] [--duration SECONDS]
 
   --smoke       a few hundred requests, one round, no timing targets checked (also BENCH_SMOKE=1)

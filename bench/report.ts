@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { renderChart } from "./chart";
+import type { BenchSettings } from "./options";
 import type { GrowthResult } from "./growth";
 import type { LostWritesResult } from "./lost-writes";
 import type { Spread } from "./stats";
@@ -57,18 +58,8 @@ export interface BenchResults {
   /** The 1-minute load average sampled every 5 s during the throughput rounds. */
   loadAverage: Spread;
   machine: MachineInfo;
-  settings: {
-    connections: number;
-    durationSeconds: number;
-    amount?: number;
-    rounds: number;
-    warmupSeconds: number;
-    sessionKeys: number;
-    lostWritesClients: number[];
-    lostWritesRounds: number;
-    growthSizes: number[];
-    growthApplies: number;
-  };
+  /** The run's sizes, as bench/options.ts parsed them. */
+  settings: BenchSettings;
   throughput: RowResult[];
   lostWrites: LostWritesEntry[];
   growth: GrowthResult[];

@@ -12,7 +12,7 @@ import type { ServerSpec } from "./apps";
 import { ensureBuild } from "./build";
 import { measureGrowth } from "./growth";
 import { measureLostWrites } from "./lost-writes";
-import { parseOptions, type BenchOptions } from "./options";
+import { parseOptions, settingsOf, type BenchOptions } from "./options";
 import { ProcessGroup, RedisProcess, ServerProcess } from "./processes";
 import { evaluateTargets, machineInfo, writeResults, type BenchResults, type LostWritesEntry } from "./report";
 import { spread } from "./stats";
@@ -197,18 +197,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
     elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
     loadAverage: spread(loadAverages),
     machine: machineInfo(),
-    settings: {
-      connections: options.connections,
-      durationSeconds: options.durationSeconds,
-      amount: options.amount,
-      rounds: options.rounds,
-      warmupSeconds: options.warmupSeconds,
-      sessionKeys: options.sessionKeys,
-      lostWritesClients: options.lostWritesClients,
-      lostWritesRounds: options.lostWritesRounds,
-      growthSizes: options.growthSizes,
-      growthApplies: options.growthApplies,
-    },
+    settings: settingsOf(options),
     ...partial,
     growth,
     growthRatio,

@@ -3,6 +3,7 @@ import autocannon from "autocannon";
 import { Browser } from "../tests/support/browser";
 
 import { COOKIE_NAME } from "./constants";
+import type { BenchOptions } from "./options";
 import { spread, type Spread } from "./stats";
 
 /** What a row's requests do to the session. */
@@ -31,22 +32,14 @@ export interface RowTarget {
   unavailable?: string;
 }
 
-export interface ThroughputSettings {
-  /** autocannon connections. */
-  connections: number;
-  /** Seconds per measurement; ignored when `amount` is set. */
-  durationSeconds: number;
-  /** Requests per measurement instead of a duration (smoke mode). */
-  amount?: number;
-  /** Measurements per row, taken in turns across all rows. */
-  rounds: number;
-  /** One untimed run per row before the first round, in seconds; 0 for none. */
-  warmupSeconds: number;
-  /** Keys the session holds before the run; writes cycle through them so its size stays put. */
-  sessionKeys: number;
+/** How each row is measured: the run's sizes, and where progress lines go. */
+export type ThroughputSettings = Pick<
+  BenchOptions,
+  "connections" | "durationSeconds" | "amount" | "rounds" | "warmupSeconds" | "sessionKeys"
+> & {
   /** Told about each measurement. */
   log: (line: string) => void;
-}
+};
 
 /** One measurement. */
 export interface Sample {

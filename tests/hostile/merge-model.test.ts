@@ -331,10 +331,8 @@ describeMergeModel("sqlite store", async () => {
   return { store, storages: [storageOver(store)], close: () => store.close() };
 });
 
-describeMergeModel("sqlite store, two connections to one file (as two processes)", async () => {
-  const filename = tempFile();
-  const first = new SqliteSessionStore({ filename, purgeInterval: 0 });
-  const second = new SqliteSessionStore({ filename, purgeInterval: 0 });
+/** Two connections to one store, as two processes would have; requests alternate between them. */
+function twoConnections(first: SessionStore, second: SessionStore) {
   return {
     store: first,
     storages: [storageOver(first), storageOver(second)],
@@ -343,21 +341,23 @@ describeMergeModel("sqlite store, two connections to one file (as two processes)
       await second.close();
     },
   };
+}
+
+describeMergeModel("sqlite store, two connections to one file (as two processes)", async () => {
+  const filename = tempFile();
+  return twoConnections(
+    new SqliteSessionStore({ filename, purgeInterval: 0 }),
+    new SqliteSessionStore({ filename, purgeInterval: 0 }),
+  );
 });
 
 describeWithRedis("redis", (url) => {
   const prefix = uniquePrefix("merge-model");
   afterAll(() => deleteKeys(url, prefix));
   describeMergeModel("redis store, two connections", async () => {
-    const first = await RedisSessionStore.connect({ url, prefix });
-    const second = await RedisSessionStore.connect({ url, prefix });
-    return {
-      store: first,
-      storages: [storageOver(first), storageOver(second)],
-      close: async () => {
-        await first.close();
-        await second.close();
-      },
-    };
+    return twoConnections(
+      await RedisSessionStore.connect({ url, prefix }),
+      await RedisSessionStore.connect({ url, prefix }),
+    );
   });
 });

@@ -27,7 +27,8 @@ export default defineConfig({
   projects: STORES.map(({ store, port }) => ({
     name: `pages-${store}`,
     use: { ...base.use, baseURL: `http://127.0.0.1:${port}` },
-    metadata: { store },
+    // ENVIRONMENT=test: the cookie keeps the development name.
+    metadata: { store, cookieName: "__session" },
   })),
   webServer: STORES.map(({ store, port }) => ({
     // Builds the Pages project when it is missing or stale, then serves it from workerd.

@@ -37,7 +37,8 @@ export default defineConfig({
         }
       : {},
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  // Production names the session cookie __Host-session (Secure; Chromium keeps it on http://127.0.0.1).
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] }, metadata: { cookieName: "__Host-session" } }],
   webServer: {
     // The production build, served the way `npm start` serves it, on the default SQLite store.
     command: "npm start",

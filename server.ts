@@ -6,6 +6,7 @@ import { installGlobals } from "@remix-run/node";
 import { createApp } from "./server/app";
 import { loadBuild } from "./server/build";
 import { ConfigError, loadConfig } from "./server/config";
+import { originPolicyOf } from "./server/session-settings";
 import { createSessionStorage, type AppSessionStorage } from "./server/sessions";
 
 installGlobals({ nativeFetch: true });
@@ -31,6 +32,7 @@ const app = createApp({
   sessionStorage,
   mode: config.mode,
   commitOnServerError: config.session.commitOnServerError,
+  originPolicy: originPolicyOf(config.session),
 });
 
 const server: Server = app.listen(config.port, config.host, async () => {

@@ -111,7 +111,7 @@ async function timeApplies(filename: string, ids: string[], timed: number): Prom
       const id = ids[index % ids.length];
       const changes = { set: { "mark:growth": new Date().toISOString() }, unset: [], consumed: {} };
       const started = process.hrtime.bigint();
-      await store.apply(id, changes, expires);
+      await store.commit({ readId: id, destroy: false, id, changes, expires, lifetime: null });
       const elapsed = Number(process.hrtime.bigint() - started) / 1000;
       if (index >= timed) times.push(elapsed);
     }

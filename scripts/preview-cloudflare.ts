@@ -12,6 +12,8 @@ const BINDINGS = [
   "SESSION_ROLLING_INTERVAL",
   "SESSION_MAX_BYTES",
   "SESSION_COMMIT_ON_ERROR",
+  "APP_ORIGIN",
+  "TRUST_PROXY",
 ];
 
 // Development unless told otherwise: no secret needed, and cookies without Secure work over http.

@@ -5,6 +5,7 @@ import morgan from "morgan";
 
 import { createRequestHandler } from "../session/adapters/express";
 import { createAutoCommit } from "../session/core";
+import type { OriginPolicy } from "../session/core/same-origin";
 
 import { autoCommitOptions, type AppSessionStorage } from "./session-settings";
 
@@ -14,6 +15,12 @@ export interface AppOptions {
   sessionStorage: AppSessionStorage;
   mode: "production" | "development" | "test";
   commitOnServerError?: boolean;
+  /**
+   * Which `Origin` writes are accepted from (APP_ORIGIN) and whether the proxy's X-Forwarded-Proto and
+   * X-Forwarded-Host are believed (TRUST_PROXY, which also sets Express's `trust proxy`, so the
+   * request URL Remix sees has the browser's scheme and host). `originPolicyOf(config.session)`.
+   */
+  originPolicy?: OriginPolicy;
   /** Where request logs go; defaults to stdout, `false` turns them off. */
   log?: NodeJS.WritableStream | false;
 }
@@ -23,9 +30,11 @@ const LOG_FORMAT = ":method :url :status :res[content-length] - :response-time m
 
 /** The Express app: static files, request logs and Remix with self-committing sessions. */
 export function createApp(options: AppOptions): express.Express {
-  const { build, sessionStorage, mode, log = process.stdout } = options;
+  const { build, sessionStorage, mode, originPolicy = {}, log = process.stdout } = options;
   const app = express();
   app.disable("x-powered-by");
+  // Only behind a proxy that sets X-Forwarded-* itself: otherwise any client could claim any scheme or host.
+  if (originPolicy.trustProxy) app.set("trust proxy", true);
   app.use(compression());
 
   // Remix fingerprints its assets, so they never change under the same name.
@@ -33,7 +42,9 @@ export function createApp(options: AppOptions): express.Express {
   app.use(express.static("public", { maxAge: "1h" }));
   if (log) app.use(morgan(LOG_FORMAT, { stream: log }));
 
-  const withSession = createAutoCommit(autoCommitOptions(sessionStorage, mode, options.commitOnServerError));
+  const withSession = createAutoCommit(
+    autoCommitOptions(sessionStorage, mode, options.commitOnServerError, originPolicy),
+  );
   app.all("*", createRequestHandler({ build, withSession, mode }));
   return app;
 }

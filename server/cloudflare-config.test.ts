@@ -14,14 +14,21 @@ describe("loadPagesConfig", () => {
         store: "cookie",
         kv: null,
         secrets: [SECRET],
-        cookieName: "__session",
+        cookieName: "__Host-session",
         secure: true,
         maxAge: 2592000,
         rollingInterval: 3600,
         maxBytes: 65536,
         commitOnServerError: false,
+        trustProxy: false,
       },
     });
+  });
+
+  it("names the cookie __session outside production, and SESSION_COOKIE_NAME wins everywhere", () => {
+    expect(load({ ENVIRONMENT: "development" }).session.cookieName).toBe("__session");
+    expect(load({ ENVIRONMENT: "test" }).session.cookieName).toBe("__session");
+    expect(load({ SESSION_SECRET: SECRET, SESSION_COOKIE_NAME: "__app" }).session.cookieName).toBe("__app");
   });
 
   it("reads every binding", () => {
@@ -36,6 +43,8 @@ describe("loadPagesConfig", () => {
       SESSION_ROLLING_INTERVAL: "0",
       SESSION_MAX_BYTES: "2048",
       SESSION_COMMIT_ON_ERROR: "yes",
+      APP_ORIGIN: "https://Shop.Example",
+      TRUST_PROXY: "true",
     });
     expect(config).toEqual({
       mode: "test",
@@ -49,6 +58,8 @@ describe("loadPagesConfig", () => {
         rollingInterval: 0,
         maxBytes: 2048,
         commitOnServerError: true,
+        appOrigin: "https://shop.example",
+        trustProxy: true,
       },
     });
   });
@@ -63,6 +74,9 @@ describe("loadPagesConfig", () => {
   it.each<[PagesEnv, string]>([
     [{}, "SESSION_SECRET is not set"],
     [{ SESSION_SECRET: "short" }, "at least 32 characters"],
+    [{ SESSION_SECRET: `${SECRET},short` }, "SESSION_SECRET: secret 2 of 2 is shorter than 32 characters"],
+    [{ SESSION_SECRET: SECRET, APP_ORIGIN: "https://example.com/app" }, "APP_ORIGIN must be the app's public origin"],
+    [{ SESSION_SECRET: SECRET, TRUST_PROXY: "maybe" }, 'TRUST_PROXY must be true or false; got "maybe"'],
     [
       { SESSION_SECRET: SECRET, SESSION_STORE: "redis" },
       'SESSION_STORE must be one of cookie, kv on Cloudflare; got "redis"',

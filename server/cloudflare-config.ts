@@ -27,6 +27,10 @@ export interface PagesEnv {
   SESSION_ROLLING_INTERVAL?: string;
   SESSION_MAX_BYTES?: string;
   SESSION_COMMIT_ON_ERROR?: string;
+  /** The app's public origin (https://example.com): writes must come from it. Unset: the request's own. */
+  APP_ORIGIN?: string;
+  /** true: believe X-Forwarded-Proto and X-Forwarded-Host in the Origin check (false by default). */
+  TRUST_PROXY?: string;
 }
 
 /** The session settings of a Pages deployment, checked on its first request. */

@@ -5,7 +5,7 @@ import { createAutoCommit, type WithSession } from "../session/core";
 import { WorkersKVSessionStore } from "../session/stores/workers-kv";
 
 import { loadPagesConfig, PagesConfigError, type PagesConfig, type PagesEnv } from "./cloudflare-config";
-import { autoCommitOptions, createAppSessionStorage, type AppSessionStorage } from "./session-settings";
+import { autoCommitOptions, createAppSessionStorage, originPolicyOf, type AppSessionStorage } from "./session-settings";
 
 /** Builds the session storage the bindings ask for; the cookie is signed with Web Crypto. */
 export function createPagesSessionStorage(config: PagesConfig): AppSessionStorage {
@@ -41,6 +41,8 @@ function createPagesSessions(env: PagesEnv): PagesSessions {
     return { error };
   }
   const storage = createPagesSessionStorage(config);
-  const withSession = createAutoCommit(autoCommitOptions(storage, config.mode, config.session.commitOnServerError));
+  const withSession = createAutoCommit(
+    autoCommitOptions(storage, config.mode, config.session.commitOnServerError, originPolicyOf(config.session)),
+  );
   return { withSession };
 }

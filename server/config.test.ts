@@ -49,8 +49,40 @@ describe("loadConfig", () => {
         rollingInterval: 3600,
         maxBytes: 65_536,
         commitOnServerError: false,
+        trustProxy: false,
       },
     });
+    expect(config.session.appOrigin).toBeUndefined();
+  });
+
+  it("names the cookie __Host-session in production (Secure, Path=/, no Domain), __session otherwise", () => {
+    expect(load({ NODE_ENV: "production" }).session).toMatchObject({ cookieName: "__Host-session", secure: true });
+    expect(load({ NODE_ENV: "development" }).session).toMatchObject({ cookieName: "__session", secure: false });
+    expect(load({ NODE_ENV: "test" }).session.cookieName).toBe("__session");
+    expect(load({ NODE_ENV: "production", SESSION_COOKIE_NAME: "__app" }).session.cookieName).toBe("__app");
+  });
+
+  it("reads APP_ORIGIN as a normalised origin and TRUST_PROXY as a boolean", () => {
+    const config = load({ APP_ORIGIN: "https://Shop.Example:443", TRUST_PROXY: "true" });
+    expect(config.session).toMatchObject({ appOrigin: "https://shop.example", trustProxy: true });
+    expect(load({ APP_ORIGIN: "http://127.0.0.1:3000/" }).session.appOrigin).toBe("http://127.0.0.1:3000");
+    expect(load({ TRUST_PROXY: "0" }).session.trustProxy).toBe(false);
+  });
+
+  it.each([
+    "example.com",
+    "ftp://example.com",
+    "https://example.com/app",
+    "https://example.com?x=1",
+    "https://example.com#top",
+    "https://user:pw@example.com",
+    "https://",
+    "not a url",
+  ])("refuses APP_ORIGIN=%s, saying it must be an http(s) origin without a path", (value) => {
+    const error = errorOf(() => load({ APP_ORIGIN: value }));
+    expect(error.message).toMatch(/^APP_ORIGIN must be the app's public origin, http:\/\/ or https:\/\/ with a host and an optional port but no path/);
+    if (!value.includes("pw@")) expect(error.message).toContain(`got "${value}"`);
+    expect(error.message).not.toContain("pw@");
   });
 
   it("reads every setting it is given", () => {
@@ -88,6 +120,7 @@ describe("loadConfig", () => {
     ["SESSION_ROLLING_INTERVAL", "-1", /^SESSION_ROLLING_INTERVAL must be a whole number at least 0; got "-1"\.$/],
     ["SESSION_MAX_BYTES", "512", /^SESSION_MAX_BYTES must be a whole number at least 1024; got "512"\.$/],
     ["SESSION_COMMIT_ON_ERROR", "maybe", /^SESSION_COMMIT_ON_ERROR must be true or false; got "maybe"\.$/],
+    ["TRUST_PROXY", "maybe", /^TRUST_PROXY must be true or false; got "maybe"\.$/],
   ])("names %s and the wrong value %s", (name, value, message) => {
     expect(errorOf(() => load({ [name]: value })).message).toMatch(message);
   });
@@ -100,12 +133,31 @@ describe("loadConfig", () => {
 
   it("refuses a production signing secret shorter than 32 characters", () => {
     const error = errorOf(() => load({ NODE_ENV: "production", SESSION_SECRET: "short,".concat(SECRET) }));
-    expect(error.message).toBe("SESSION_SECRET: the first secret signs cookies and must be at least 32 characters long.");
+    expect(error.message).toMatch(/^SESSION_SECRET: secret 1 of 2 is shorter than 32 characters\./);
+    expect(error.message).not.toContain("short,");
+  });
+
+  it("refuses an older production secret shorter than 32 characters too, naming it by position only", () => {
+    // Every listed secret verifies cookies: with the cookie store, whoever guesses "x" forges any session.
+    for (const [secrets, position] of [
+      [`${SECRET},x`, "2 of 2"],
+      [`${SECRET},${SECRET}-older,older-but-short`, "3 of 3"],
+    ]) {
+      const error = errorOf(() => load({ NODE_ENV: "production", SESSION_SECRET: secrets }));
+      expect(error.message).toMatch(new RegExp(`^SESSION_SECRET: secret ${position} is shorter than 32 characters\\.`));
+      expect(error.message).toContain("every secret must be at least 32 characters long");
+      expect(error.message).not.toMatch(/"x"|older-but-short/);
+    }
+  });
+
+  it("accepts short secrets outside production", () => {
+    expect(load({ NODE_ENV: "development", SESSION_SECRET: "dev,x" }).session.secrets).toEqual(["dev", "x"]);
   });
 
   it("splits comma-separated secrets, first one signing, and marks production cookies secure", () => {
-    const config = load({ NODE_ENV: "production", SESSION_SECRET: ` ${SECRET} , older-secret ,` });
-    expect(config.session.secrets).toEqual([SECRET, "older-secret"]);
+    const older = "an-older-secret-also-of-32-characters";
+    const config = load({ NODE_ENV: "production", SESSION_SECRET: ` ${SECRET} , ${older} ,` });
+    expect(config.session.secrets).toEqual([SECRET, older]);
     expect(config.session.secure).toBe(true);
   });
 
@@ -150,6 +202,17 @@ describe("the Redis settings", () => {
     const error = errorOf(() => load({ SESSION_STORE: "redis", REDIS_URL: "http://user:hunter2@cache:6379" }));
     expect(error.message).toContain("REDIS_URL must be");
     expect(error.message).not.toContain("hunter2");
+  });
+
+  it.each([
+    ["redis://user:p/a@s:s@host:6379/0", "redis://user:***@host:6379/0"],
+    ["http://user:p@ss#w:rd@cache:6379", "http://user:***@cache:6379"],
+    ["user:hunter2@cache:6379", "user:***@cache:6379"],
+  ])("names a REDIS_URL it cannot use (%s) with its password masked, whatever the password holds", (url, masked) => {
+    const error = errorOf(() => load({ SESSION_STORE: "redis", REDIS_URL: url }));
+    expect(error.message).toContain(`REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${masked}"`);
+    const password = url.slice(url.indexOf(":", url.indexOf("user") + 1) + 1, url.lastIndexOf("@"));
+    expect(error.message).not.toContain(password);
   });
 
   it("ignores REDIS_URL for the other stores", () => {

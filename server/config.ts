@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
+import { maskUrlCredentials } from "../session/core/mask-url";
+
 import {
   ConfigError,
   integer,
@@ -86,7 +88,7 @@ function redisSettings(env: Settings): { url: string; prefix: string } {
     // Reported below with the value.
   }
   if (protocol !== "redis:" && protocol !== "rediss:") {
-    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@")}".`);
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${maskUrlCredentials(url)}".`);
   }
   return { url, prefix: text(env, "SESSION_REDIS_PREFIX") || "session:" };
 }

@@ -9,6 +9,8 @@ import {
   type AutoSessionStorage,
   type SessionStore,
 } from "../session/core";
+import { maskUrlCredentials } from "../session/core/mask-url";
+import type { OriginPolicy } from "../session/core/same-origin";
 
 // Shared by the Express server (server/config.ts) and the Pages Function (server/cloudflare-config.ts):
 // same setting names, defaults and messages. No Node import, so it bundles for Workers.
@@ -35,32 +37,61 @@ export interface SessionSettings {
   rollingInterval: number;
   maxBytes: number;
   commitOnServerError: boolean;
+  /** APP_ORIGIN, normalised (`https://example.com`): the only `Origin` writes are accepted from. */
+  appOrigin?: string;
+  /** TRUST_PROXY: believe X-Forwarded-Proto and X-Forwarded-Host (and Express's `trust proxy`). */
+  trustProxy: boolean;
 }
+
+/**
+ * The production cookie name: the `__Host-` prefix makes browsers refuse the cookie unless it is
+ * Secure, has Path=/ and no Domain, so no sibling subdomain or plain-http page can set or shadow it.
+ */
+export const PRODUCTION_COOKIE_NAME = "__Host-session";
+/** The cookie name in development and tests, where cookies are not Secure. */
+export const DEVELOPMENT_COOKIE_NAME = "__session";
+
+/** Production secrets, the first that signs and every older one that verifies, need this many characters. */
+export const MIN_SECRET_LENGTH = 32;
 
 /** Reads the session settings every runtime shares. */
 export function readSessionSettings(env: Settings, mode: Mode): SessionSettings {
+  const appOrigin = origin(env, "APP_ORIGIN");
   return {
-    cookieName: text(env, "SESSION_COOKIE_NAME") || "__session",
+    cookieName:
+      text(env, "SESSION_COOKIE_NAME") || (mode === "production" ? PRODUCTION_COOKIE_NAME : DEVELOPMENT_COOKIE_NAME),
     secure: mode === "production",
     maxAge: integer(env, "SESSION_MAX_AGE", 30 * 24 * 60 * 60, { min: 60 }),
     rollingInterval: integer(env, "SESSION_ROLLING_INTERVAL", 60 * 60, { min: 0 }),
     maxBytes: integer(env, "SESSION_MAX_BYTES", 64 * 1024, { min: 1024 }),
     commitOnServerError: boolean(env, "SESSION_COMMIT_ON_ERROR", false),
+    ...(appOrigin === undefined ? {} : { appOrigin }),
+    trustProxy: boolean(env, "TRUST_PROXY", false),
   };
+}
+
+/** The cross-origin write policy the settings describe (APP_ORIGIN, TRUST_PROXY). */
+export function originPolicyOf(settings: Pick<SessionSettings, "appOrigin" | "trustProxy">): OriginPolicy {
+  return { appOrigin: settings.appOrigin, trustProxy: settings.trustProxy };
 }
 
 /**
  * The comma-separated `SESSION_SECRET` list. Empty outside production (the caller makes a development
- * secret); in production a missing secret throws `missingMessage`.
+ * secret); in production a missing secret throws `missingMessage`, and so does any secret shorter
+ * than 32 characters, named by its position only.
  */
 export function readSecrets(env: Settings, mode: Mode, missingMessage: string): string[] {
   const secrets = text(env, "SESSION_SECRET")
     .split(",")
     .map((secret) => secret.trim())
     .filter(Boolean);
-  if (secrets.length === 0 && mode === "production") throw new ConfigError(missingMessage);
-  if (secrets.length > 0 && mode === "production" && secrets[0].length < 32) {
-    throw new ConfigError("SESSION_SECRET: the first secret signs cookies and must be at least 32 characters long.");
+  if (mode !== "production") return secrets;
+  if (secrets.length === 0) throw new ConfigError(missingMessage);
+  const short = secrets.findIndex((secret) => secret.length < MIN_SECRET_LENGTH);
+  if (short !== -1) {
+    throw new ConfigError(
+      `SESSION_SECRET: secret ${short + 1} of ${secrets.length} is shorter than ${MIN_SECRET_LENGTH} characters. In production every secret must be at least ${MIN_SECRET_LENGTH} characters long: the first signs cookies and every one verifies them, so whoever guesses a short one can forge sessions. Replace it with a long random string, or remove it once the cookies it signed have expired.`,
+    );
   }
   return secrets;
 }
@@ -96,6 +127,28 @@ export function boolean(env: Settings, name: string, fallback: boolean): boolean
   throw new ConfigError(`${name} must be true or false; got "${raw}".`);
 }
 
+/**
+ * An http(s) origin (`scheme://host[:port]`, no path, query, fragment or credentials), normalised as
+ * browsers send it in `Origin`; undefined when unset.
+ */
+export function origin(env: Settings, name: string): string | undefined {
+  const raw = text(env, name).trim();
+  if (raw === "") return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Reported below.
+  }
+  const shaped = /^https?:\/\/[^/?#@\\\s]+\/?$/i.test(raw);
+  if (!url || !shaped || (url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
+    throw new ConfigError(
+      `${name} must be the app's public origin, http:// or https:// with a host and an optional port but no path, as browsers send it in the Origin header (for example "https://example.com"); got "${maskUrlCredentials(raw)}".`,
+    );
+  }
+  return url.origin;
+}
+
 /** A text setting, "" when unset. */
 export function text(env: Settings, name: string): string {
   const value = env[name];
@@ -121,15 +174,27 @@ export function createAppSessionStorage(
   return createStoreSessionStorage({ cookie, store, rollingInterval: settings.rollingInterval });
 }
 
-/** The auto-commit options every runtime uses: warnings in development, store failures logged. */
+/**
+ * What `autoCommitOptions` returns: `AutoCommitOptions` plus the cross-origin write policy. The
+ * intersection keeps `originPolicy` typed (and compiling) whether or not `AutoCommitOptions` declares
+ * it yet; once it does, this is the same type.
+ */
+export type AppAutoCommitOptions = AutoCommitOptions<SessionData, SessionFlashData> & { originPolicy: OriginPolicy };
+
+/**
+ * The auto-commit options every runtime uses: warnings in development, store failures logged, and
+ * cross-origin writes judged by `originPolicy` (APP_ORIGIN, TRUST_PROXY; see `originPolicyOf`).
+ */
 export function autoCommitOptions(
   storage: AppSessionStorage,
   mode: Mode,
   commitOnServerError = false,
-): AutoCommitOptions<SessionData, SessionFlashData> {
+  originPolicy: OriginPolicy = {},
+): AppAutoCommitOptions {
   return {
     storage,
     commitOnServerError,
+    originPolicy,
     onLateChange:
       mode === "development"
         ? (key) =>

@@ -45,6 +45,9 @@ describe.each(STORES)("commit rules, %s store", (store) => {
 
     it("a resource route's loader and an action both receive a real Remix Session", async () => {
       const browser = new Browser(url);
+      // As in Remix, a session that was never saved has the id "".
+      expect(await (await browser.fetch("/lab/probe")).json()).toEqual({ isSession: true, id: false });
+      await browser.fetch("/lab/mark/saved");
       expect(await (await browser.fetch("/lab/probe")).json()).toEqual({ isSession: true, id: serverSide(store) });
       const posted = await browser.fetch("/lab/probe", { method: "POST", body: new URLSearchParams() });
       expect(await posted.json()).toEqual({ isSession: true, id: serverSide(store) });

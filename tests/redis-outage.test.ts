@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { emptyChanges } from "../session/core/changes";
 import { createSessionId } from "../session/core/id";
 import { RedisSessionStore } from "../session/stores/redis";
+import { planFor, writeSession } from "../session/stores/store-contract";
 
 import { AppProcess, runAppUntilExit } from "./support/app-process";
 import { Browser } from "./support/browser";
@@ -121,7 +122,7 @@ describeWithRedis("the Redis store through an outage", () => {
     try {
       const id = createSessionId();
       const expires = new Date(Date.now() + 60 * 60_000);
-      await store.apply(id, { ...emptyChanges(), set: { a: 0, b: 0, c: 0 } }, expires);
+      await writeSession(store, id, { set: { a: 0, b: 0, c: 0 } }, expires);
 
       // Each apply writes three keys to one value; a torn apply would leave them unequal.
       let acknowledged = 0;
@@ -129,7 +130,8 @@ describeWithRedis("the Redis store through an outage", () => {
       const writes = (async () => {
         for (let i = 1; i <= 2000; i++) {
           try {
-            await store.apply(id, { ...emptyChanges(), set: { a: i, b: i, c: i, [`n${i}`]: i } }, expires);
+            const changes = { ...emptyChanges(), set: { a: i, b: i, c: i, [`n${i}`]: i } };
+            await store.commit(planFor(id, { changes, expires }));
             acknowledged = i;
           } catch {
             failed++;

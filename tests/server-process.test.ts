@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { AppProcess, runAppUntilExit } from "./support/app-process";
 import { Browser, setCookiesFor } from "./support/browser";
+import { TEST_SECRET } from "./support/server";
 
 describe("the production server (npm start)", () => {
   let app: AppProcess;
@@ -12,12 +13,17 @@ describe("the production server (npm start)", () => {
     if (app.running) await app.stop();
   });
 
-  it("marks the session cookie Secure and HttpOnly", async () => {
+  it("names the session cookie __Host-session and marks it Secure, HttpOnly, Path=/ and without Domain", async () => {
     const response = await new Browser(app.url).fetch("/lab/mark/secure");
-    const [cookie] = setCookiesFor(response);
+    expect(setCookiesFor(response, "__session")).toEqual([]);
+    const [cookie, ...others] = setCookiesFor(response, "__Host-session");
+    expect(others).toEqual([]);
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Lax/);
+    // What browsers require of a __Host- cookie, or they drop it.
+    expect(cookie).toMatch(/; Path=\/(;|$)/);
+    expect(cookie).not.toMatch(/; Domain=/i);
   });
 
   it("caches fingerprinted build assets for a year and public files for an hour, without x-powered-by", async () => {
@@ -39,7 +45,8 @@ describe("the production server (npm start)", () => {
   it("logs requests without cookies or session ids", async () => {
     const browser = new Browser(app.url);
     await browser.fetch("/lab/mark/logged");
-    const cookie = browser.cookie("__session")!;
+    const cookie = browser.cookie("__Host-session")!;
+    expect(cookie).toBeTruthy();
     await browser.fetch("/lab/session");
     await expect.poll(() => app.output).toContain("GET /lab/session 200");
     expect(app.output).not.toContain(cookie);
@@ -58,5 +65,12 @@ describe("starting without a secret", () => {
     expect(result.code).toBe(1);
     expect(result.output).toContain("SESSION_SECRET is not set");
     expect(result.output).toContain("set SESSION_SECRET to a long random string");
+  });
+
+  it("refuses an older secret under 32 characters, naming it by position, never printing it", async () => {
+    const result = await runAppUntilExit({ SESSION_SECRET: `${TEST_SECRET},k` });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain("Cannot start: SESSION_SECRET: secret 2 of 2 is shorter than 32 characters.");
+    expect(result.output).not.toContain(",k");
   });
 });

@@ -1,10 +1,11 @@
 import type { SessionData } from "@remix-run/server-runtime";
 
-import { SessionStoreUnavailableError, SessionTooLargeError } from "./errors";
+import { privateCacheControl } from "./cache-control";
+import { SessionInterruptedError, SessionStoreUnavailableError, SessionTooLargeError } from "./errors";
+import { sessionErrorResponse } from "./error-response";
+import { crossOriginResponse, isCrossOriginWrite, type OriginPolicy } from "./same-origin";
 import type { AutoSessionStorage } from "./storage";
 import type { LateChangeListener, TrackedSession } from "./tracked-session";
-import { sessionErrorResponse } from "./error-response";
-import { crossOriginResponse, isCrossOriginWrite } from "./same-origin";
 
 /** What every loader and action receives on `context`. */
 export interface SessionContext<Data = SessionData, FlashData = Data> {
@@ -21,13 +22,24 @@ export interface AutoCommitOptions<Data, FlashData> {
   commitOnServerError?: boolean;
   /** Told the key of every change made after the commit (inside deferred data, say); those are lost. */
   onLateChange?: LateChangeListener;
-  /** Told about store failures that turned into a 503. */
+  /** Told the keys a request changed but could not save because the app committed a cookie by hand. */
+  onDroppedChanges?: (keys: string[]) => void;
+  /** Told about store failures that turned into an error page. */
   onStoreError?: (error: unknown) => void;
   /**
-   * Let POST/PUT/PATCH/DELETE requests whose `Origin` is another site through. Off: they get a 403
-   * before the session is read, so a forged cross-site request cannot use the session cookie.
+   * Called when a request's session was signed out or moved to a new id by another request while it
+   * ran, so nothing it changed was saved. For GET and HEAD the response goes out as produced, without
+   * the session cookie; for other methods it becomes a 409 page (JSON for Remix data requests). Return
+   * a Response to answer with that instead.
+   */
+  onInterrupted?: (request: Request) => Response | void;
+  /**
+   * Let POST/PUT/PATCH/DELETE requests from another origin through. Off: they get a 403 before the
+   * session is read, so a forged cross-site request cannot use the session cookie.
    */
   allowCrossOriginWrites?: boolean;
+  /** The app's own origin, for that check: see `OriginPolicy`. */
+  originPolicy?: OriginPolicy;
 }
 
 /** Runs a request handler with a session that commits itself. */
@@ -36,6 +48,8 @@ export type WithSession<Data, FlashData> = (
   handler: (context: SessionContext<Data, FlashData>) => Promise<Response>,
 ) => Promise<Response>;
 
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
 /**
  * The auto-commit algorithm, independent of any server: refuse cross-site writes, read the session,
  * run the handler, save what changed, and append the cookie to the response before its headers go out.
@@ -43,10 +57,19 @@ export type WithSession<Data, FlashData> = (
 export function createAutoCommit<Data = SessionData, FlashData = Data>(
   options: AutoCommitOptions<Data, FlashData>,
 ): WithSession<Data, FlashData> {
-  const { storage, commitOnServerError = false, onLateChange, onStoreError, allowCrossOriginWrites = false } = options;
+  const {
+    storage,
+    commitOnServerError = false,
+    onLateChange,
+    onDroppedChanges,
+    onStoreError,
+    onInterrupted,
+    allowCrossOriginWrites = false,
+    originPolicy = {},
+  } = options;
 
   return async function withSession(request, handler) {
-    if (!allowCrossOriginWrites && isCrossOriginWrite(request)) return crossOriginResponse();
+    if (!allowCrossOriginWrites && isCrossOriginWrite(request, originPolicy)) return crossOriginResponse();
 
     let session: TrackedSession<Data, FlashData>;
     try {
@@ -63,28 +86,43 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
       throw error;
     }
 
-    let setCookie: string | null = null;
-    if (shouldSave(response)) {
-      try {
-        setCookie = await storage.save(session);
-      } catch (error) {
-        session.seal(onLateChange);
-        await response.body?.cancel().catch(() => {});
-        return failed(request, error);
+    let setCookie: string | null;
+    try {
+      setCookie = await save(session, response);
+    } catch (error) {
+      session.seal(onLateChange);
+      if (error instanceof SessionInterruptedError && SAFE_METHODS.has(request.method)) {
+        return onInterrupted?.(request) ?? response;
       }
+      await response.body?.cancel().catch(() => {});
+      return failed(request, error);
     }
     session.seal(onLateChange);
 
-    return setCookie ? appendSessionCookie(request, response, setCookie) : response;
+    // A hand-written commit inside the route lost the same race (and threw there).
+    if (session.isInterrupted) {
+      await response.body?.cancel().catch(() => {});
+      return failed(request, new SessionInterruptedError());
+    }
+    if (setCookie) return withSessionCookie(request, response, setCookie);
+    return storage.cookie.findIn(response.headers.getSetCookie()) ? withSessionCookie(request, response) : response;
   };
 
-  function shouldSave(response: Response): boolean {
+  /** Saves the request's changes; the Set-Cookie value to append, or null. */
+  async function save(session: TrackedSession<Data, FlashData>, response: Response): Promise<string | null> {
+    if (response.status >= 500 && !commitOnServerError) return null;
     // A cookie the app set by hand (commitSession/destroySession) wins over ours.
-    if (storage.cookie.isSetBy(response.headers.getSetCookie())) return false;
-    return response.status < 500 || commitOnServerError;
+    const handCookie = storage.cookie.findIn(response.headers.getSetCookie());
+    if (handCookie === null) return storage.save(session);
+    const dropped = await storage.saveBeside(session, handCookie);
+    if (dropped.length > 0) onDroppedChanges?.(dropped);
+    return null;
   }
 
   function failed(request: Request, error: unknown): Response {
+    if (error instanceof SessionInterruptedError) {
+      return (!SAFE_METHODS.has(request.method) && onInterrupted?.(request)) || sessionErrorResponse(request, error);
+    }
     if (error instanceof SessionStoreUnavailableError || error instanceof SessionTooLargeError) {
       onStoreError?.(error);
       return sessionErrorResponse(request, error);
@@ -93,11 +131,15 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
   }
 }
 
-function appendSessionCookie(request: Request, response: Response, setCookie: string): Response {
+/**
+ * The response with the session cookie appended (when given) and made safe for shared caches: a
+ * response that carries someone's session cookie, whoever set it, must be neither stored nor served
+ * to another browser.
+ */
+function withSessionCookie(request: Request, response: Response, setCookie?: string): Response {
   const headers = new Headers(response.headers);
-  headers.append("Set-Cookie", setCookie);
+  if (setCookie) headers.append("Set-Cookie", setCookie);
 
-  // A shared cache must neither serve this response to another browser nor store its cookie.
   const vary = headers.get("Vary");
   if (!vary) headers.set("Vary", "Cookie");
   else if (!/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
@@ -105,7 +147,7 @@ function appendSessionCookie(request: Request, response: Response, setCookie: st
 
   // Remix's client revalidates after a data redirect only if the redirect set a cookie, and it
   // checks that before this cookie was added.
-  if (headers.has("X-Remix-Redirect") && new URL(request.url).searchParams.has("_data")) {
+  if (setCookie && headers.has("X-Remix-Redirect") && new URL(request.url).searchParams.has("_data")) {
     headers.set("X-Remix-Revalidate", "yes");
   }
 
@@ -114,15 +156,4 @@ function appendSessionCookie(request: Request, response: Response, setCookie: st
     statusText: response.statusText,
     headers,
   });
-}
-
-/** The app's Cache-Control with anything that lets a shared cache store the response replaced by `private`. */
-function privateCacheControl(value: string | null): string {
-  if (!value) return "private, no-cache";
-  const directives = value
-    .split(",")
-    .map((directive) => directive.trim())
-    .filter((directive) => directive && !/^(public|s-maxage=.*|private)$/i.test(directive));
-  if (directives.some((directive) => directive.toLowerCase() === "no-store")) return directives.join(", ");
-  return ["private", ...directives].join(", ");
 }

@@ -31,6 +31,11 @@ export function hasChanges(changes: SessionChanges): boolean {
   );
 }
 
+/** The keys a change set touches, for messages. */
+export function changedKeys(changes: SessionChanges): string[] {
+  return [...new Set([...Object.keys(changes.set), ...changes.unset, ...Object.keys(changes.consumed)])];
+}
+
 /** Applies `changes` onto `current` and returns the new data; `current` is not modified. */
 export function applyChanges(current: SessionRecord, changes: SessionChanges): SessionRecord {
   const next: SessionRecord = { ...current };

@@ -4,6 +4,8 @@ import type {
   CreateCookieFunction,
 } from "@remix-run/server-runtime";
 
+import type { Lifetime } from "./store";
+
 /** How the session cookie is named, signed and flagged. */
 export interface SessionCookieOptions {
   /** The cookie's name. */
@@ -74,19 +76,30 @@ export class SessionCookie {
     }
   }
 
-  /** A `Set-Cookie` value carrying `value`, signed with the current secret. */
-  serialize(value: unknown, options?: CookieSerializeOptions): Promise<string> {
-    return this.#current.serialize(value, options);
+  /**
+   * A `Set-Cookie` value carrying `value`, signed with the current secret, that lasts `lifetime`
+   * (null: the default `Max-Age`; "browser": no `Max-Age`, so the browser drops it when it closes).
+   * `options` (Remix's serialize options from a hand-written commit) win over both.
+   */
+  serialize(value: unknown, lifetime: Lifetime | null = null, options?: CookieSerializeOptions): Promise<string> {
+    const duration =
+      lifetime === null ? {} : lifetime === "browser" ? { maxAge: undefined, expires: undefined } : { maxAge: lifetime };
+    return this.#current.serialize(value, { ...duration, ...options });
   }
 
-  /** A `Set-Cookie` value that makes the browser drop the cookie. */
-  clear(): Promise<string> {
-    return this.#current.serialize("", { maxAge: undefined, expires: new Date(0) });
+  /** A `Set-Cookie` value that makes the browser drop the cookie; `options` may name its Domain and Path. */
+  clear(options?: CookieSerializeOptions): Promise<string> {
+    return this.#current.serialize("", { ...options, maxAge: undefined, expires: new Date(0) });
   }
 
-  /** Whether a response's `Set-Cookie` header values already set this cookie. */
-  isSetBy(setCookieHeaders: string[]): boolean {
+  /** The `Set-Cookie` value among a response's that sets this cookie, or null when none does. */
+  findIn(setCookieHeaders: string[]): string | null {
     const prefix = `${this.name}=`;
-    return setCookieHeaders.some((header) => header.trimStart().startsWith(prefix));
+    return setCookieHeaders.find((header) => header.trimStart().startsWith(prefix)) ?? null;
+  }
+
+  /** The verified value a `Set-Cookie` value of this cookie carries; null when cleared or not ours. */
+  async valueOf(setCookie: string): Promise<unknown> {
+    return (await this.parse(setCookie.split(";")[0]))?.value ?? null;
   }
 }

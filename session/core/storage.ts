@@ -15,9 +15,16 @@ export interface AutoSessionStorage<Data = SessionData, FlashData = Data>
   getSession(cookieHeader?: string | null): Promise<TrackedSession<Data, FlashData>>;
   /**
    * Saves what the request changed and returns the `Set-Cookie` value to send, or null when the
-   * session did not change and nothing needs sending.
+   * session did not change and nothing needs sending. Throws `SessionInterruptedError`, having saved
+   * nothing, when the session the request read was signed out or moved meanwhile.
    */
   save(session: TrackedSession<Data, FlashData>): Promise<string | null>;
+  /**
+   * Saves the request's changes beside a cookie the app committed by hand (`setCookie`), when both name
+   * the same stored session, and returns the keys it could not save (another session, the cookie store,
+   * or changes made after the session itself was committed by hand).
+   */
+  saveBeside(session: TrackedSession<Data, FlashData>, setCookie: string): Promise<string[]>;
   /** Releases the store's connections and timers. */
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
-import type { SessionData } from "@remix-run/server-runtime";
+import { isSession, type Session, type SessionData } from "@remix-run/server-runtime";
 
-import { hasChanges } from "./changes";
+import { changedKeys, hasChanges } from "./changes";
 import type { SessionCookie } from "./cookie";
+import { SessionInterruptedError } from "./errors";
 import { createSessionId, isSessionId } from "./id";
 import type { AutoSessionStorage } from "./storage";
-import type { SessionStore } from "./store";
+import type { CommitPlan, Lifetime, SessionStore } from "./store";
 import { TrackedSession } from "./tracked-session";
 
 export interface StoreSessionStorageOptions {
@@ -17,50 +18,66 @@ export interface StoreSessionStorageOptions {
    * many seconds, so reads stay free of writes. 0 turns rolling expiry off.
    */
   rollingInterval?: number;
+  /** How long the store keeps a session whose cookie lasts as long as the browser, in seconds. */
+  browserLifetime?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
+
+/** One day: how long a browser-session ("Keep me signed in" off) session outlives its last use by default. */
+export const DEFAULT_BROWSER_LIFETIME = 24 * 60 * 60;
 
 /** Session storage whose cookie holds only an id and whose data lives in a `SessionStore`. */
 export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
   options: StoreSessionStorageOptions,
 ): AutoSessionStorage<Data, FlashData> {
-  const { cookie, store, rollingInterval = 0, now = Date.now } = options;
-  const lifetimeMs = cookie.maxAge * 1000;
+  const { cookie, store, rollingInterval = 0, browserLifetime = DEFAULT_BROWSER_LIFETIME, now = Date.now } = options;
   // Remembered per session object: the expiry the store reported when the request read it.
   const expiries = new WeakMap<object, number>();
 
-  const expiresFromNow = () => new Date(now() + lifetimeMs);
+  const lifetimeMs = (lifetime: Lifetime | null) =>
+    1000 * (lifetime === null ? cookie.maxAge : lifetime === "browser" ? browserLifetime : lifetime);
   const fresh = () =>
-    new TrackedSession<Data, FlashData>(createSessionId(), {}, { storedId: null, createId: createSessionId });
+    new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: createSessionId });
 
   function rollingDue(session: TrackedSession<Data, FlashData>): boolean {
     const expires = expiries.get(session);
     if (!rollingInterval || expires === undefined) return false;
     // The expiry was last set at (expires - lifetime); extend once that is an interval ago.
-    return now() - (expires - lifetimeMs) >= rollingInterval * 1000;
+    return now() - (expires - lifetimeMs(session.lifetime)) >= rollingInterval * 1000;
   }
 
-  async function write(session: TrackedSession<Data, FlashData>): Promise<"written" | "cleared" | "none"> {
-    const { storedId } = session;
-    const expires = expiresFromNow();
-    if (session.isDestroyed && storedId) await store.destroy(storedId);
-    if (session.isRegenerated && storedId) await store.rename(storedId, session.id, expires);
-    if (hasChanges(session.changes)) {
-      await store.apply(session.id, session.changes, expires);
-    } else if (session.isDestroyed) {
-      session.markSaved(null);
-      return "cleared";
-    } else if (session.isRegenerated || session.isStale) {
-      // Nothing else to write: the data moved (or stays) and the cookie must carry the id anew.
-    } else if (storedId && rollingDue(session)) {
-      await store.touch(storedId, expires);
+  /** The store operation that saves `session`, or null when nothing needs writing. */
+  function planFor(session: TrackedSession<Data, FlashData>, force: boolean): CommitPlan | null {
+    const readId = session.storedId;
+    let id: string | null;
+    if (session.isDestroyed) {
+      id = hasChanges(session.changes) ? createSessionId() : null;
+    } else if (readId === null) {
+      if (!session.isModified && !force) return null;
+      id = session.id || createSessionId();
     } else {
-      return "none";
+      if (!session.isModified && !session.isStale && !rollingDue(session) && !force) return null;
+      id = session.id;
     }
-    session.markSaved(session.id);
-    expiries.set(session, expires.getTime());
-    return "written";
+    const { changes, lifetime } = session;
+    return { readId, destroy: session.isDestroyed, id, changes, expires: new Date(now() + lifetimeMs(lifetime)), lifetime };
+  }
+
+  /** Commits `session`; the id it now lives under (null: none), or throws when it was interrupted. */
+  async function write(
+    session: TrackedSession<Data, FlashData>,
+    { force = false, byHand = false } = {},
+  ): Promise<{ id: string | null } | null> {
+    const plan = planFor(session, force);
+    if (!plan) return null;
+    if ((await store.commit(plan)) === "gone") {
+      session.markInterrupted();
+      throw new SessionInterruptedError();
+    }
+    session.markSaved(plan.id, { byHand });
+    if (plan.id !== null) expiries.set(session, plan.expires.getTime());
+    return { id: plan.id };
   }
 
   return {
@@ -76,47 +93,85 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
         storedId: parsed.value,
         createId: createSessionId,
         stale: parsed.stale,
+        lifetime: stored.lifetime,
       });
       expiries.set(session, stored.expires.getTime());
       return session;
     },
 
     async save(session) {
-      const outcome = await write(session);
-      if (outcome === "none") return null;
-      if (outcome === "cleared") return cookie.clear();
-      return cookie.serialize(session.id);
+      const saved = await write(session);
+      if (!saved) return null;
+      return saved.id === null ? cookie.clear() : cookie.serialize(saved.id, session.lifetime);
+    },
+
+    async saveBeside(session, setCookie) {
+      if (!session.isModified) return [];
+      const handId = await cookie.valueOf(setCookie);
+      const sameSession =
+        !session.isSavedByHand && !session.isDestroyed && !session.isRegenerated && handId === session.storedId;
+      if (!sameSession) return droppedKeys(session);
+      await write(session);
+      return [];
     },
 
     async commitSession(session, serializeOptions) {
-      const tracked = asTracked<Data, FlashData>(session);
-      const outcome = await write(tracked);
-      if (outcome === "cleared") return cookie.clear();
-      if (outcome === "none" && tracked.storedId === null) {
-        // Remix's contract: committing an untouched new session still creates it.
-        await store.apply(tracked.id, { set: {}, unset: [], consumed: {} }, expiresFromNow());
-        tracked.markSaved(tracked.id);
-      }
-      return cookie.serialize(tracked.id, serializeOptions);
+      const tracked = adopt<Data, FlashData>(session);
+      const lifetime = lifetimeFromOptions(serializeOptions, now);
+      if (lifetime !== null) tracked.setLifetime(lifetime);
+      // Remix's contract: committing an untouched new session still creates it.
+      const saved = await write(tracked, { force: true, byHand: true });
+      if (saved?.id === null) return cookie.clear(serializeOptions);
+      return cookie.serialize(tracked.id, tracked.lifetime, serializeOptions);
     },
 
-    async destroySession(session) {
-      const tracked = asTracked<Data, FlashData>(session);
-      const id = tracked.storedId ?? tracked.id;
-      await store.destroy(id);
+    async destroySession(session, serializeOptions) {
+      const tracked = adopt<Data, FlashData>(session);
       tracked.destroy();
-      tracked.markSaved(null);
-      return cookie.clear();
+      // A destroy is never refused: a session already gone is what sign-out wants.
+      await write(tracked, { byHand: true });
+      tracked.markSaved(null, { byHand: true });
+      return cookie.clear(serializeOptions);
     },
 
     close: () => store.close(),
   };
 }
 
-/** Hand-written commits must pass the session this storage made: only it knows what changed. */
-export function asTracked<Data, FlashData>(session: unknown): TrackedSession<Data, FlashData> {
+/** What a change set that cannot be saved touched, for the warning that names it. */
+export function droppedKeys<Data, FlashData>(session: TrackedSession<Data, FlashData>): string[] {
+  const keys = changedKeys(session.changes);
+  if (session.isDestroyed) keys.unshift("(destroy)");
+  if (session.isRegenerated) keys.unshift("(regenerateId)");
+  return keys;
+}
+
+/**
+ * The session a hand-written commit passed, as a `TrackedSession`. One this stack made is itself; any
+ * other that passes Remix's `isSession` (one from `createSession`, say) is taken as a session whose
+ * every key was written, under its id when that is one of ours.
+ */
+export function adopt<Data, FlashData>(session: unknown): TrackedSession<Data, FlashData> {
   if (session instanceof TrackedSession) return session as TrackedSession<Data, FlashData>;
-  throw new TypeError(
-    "commitSession/destroySession expects the session from context.session or from this storage's getSession()",
-  );
+  if (!isSession(session)) {
+    throw new TypeError("commitSession/destroySession expects a Remix Session (one that passes isSession)");
+  }
+  const foreign = session as Session<SessionData, SessionData>;
+  const id = isSessionId(foreign.id) ? foreign.id : "";
+  const tracked = new TrackedSession<SessionData, SessionData>(id, {}, {
+    storedId: id || null,
+    createId: createSessionId,
+  });
+  for (const [key, value] of Object.entries(foreign.data)) tracked.set(key, value);
+  return tracked as unknown as TrackedSession<Data, FlashData>;
+}
+
+/** The lifetime Remix's `maxAge`/`expires` serialize options ask for, or null when they name none. */
+export function lifetimeFromOptions(
+  options: { maxAge?: number; expires?: Date } | undefined,
+  now: () => number,
+): Lifetime | null {
+  if (options?.maxAge !== undefined) return Math.max(0, Math.floor(options.maxAge));
+  if (options?.expires) return Math.max(0, Math.ceil((options.expires.getTime() - now()) / 1000));
+  return null;
 }

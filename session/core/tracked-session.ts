@@ -1,6 +1,7 @@
 import type { FlashSessionData, Session, SessionData } from "@remix-run/server-runtime";
 
 import { emptyChanges, hasChanges, type SessionChanges, type SessionRecord } from "./changes";
+import type { Lifetime } from "./store";
 
 /** Called when code changes a session whose response has already been committed. */
 export type LateChangeListener = (key: string) => void;
@@ -12,6 +13,8 @@ interface TrackedSessionOptions {
   createId: () => string;
   /** True when the cookie verified with an older secret and should be re-signed with the current one. */
   stale?: boolean;
+  /** The lifetime the session was stored with; null for the storage's default. */
+  lifetime?: Lifetime | null;
 }
 
 /** What `get(key)` returns, as Remix's `Session` types it. */
@@ -43,6 +46,10 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   #dropStored = false;
   #renamed = false;
   #stale: boolean;
+  #lifetime: Lifetime | null;
+  #lifetimeChanged = false;
+  #savedByHand = false;
+  #interrupted = false;
   #sealed = false;
   #onLateChange: LateChangeListener | undefined;
 
@@ -53,9 +60,10 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     this.#storedFlashes = flashesOf(this.#values);
     this.#createId = options.createId;
     this.#stale = options.stale ?? false;
+    this.#lifetime = options.lifetime ?? null;
   }
 
-  /** The session's id; it changes on `regenerateId()` and `destroy()`. */
+  /** The session's id: "" until it is first saved, as in Remix; it changes on `regenerateId()` and `destroy()`. */
   get id(): string {
     return this.#id;
   }
@@ -115,7 +123,28 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     this.#values.clear();
     this.#storedFlashes.clear();
     this.#changes = emptyChanges();
-    this.#id = this.#createId();
+    this.#lifetime = null;
+    this.#lifetimeChanged = false;
+    this.#id = "";
+  }
+
+  /**
+   * How long the session lives from now on: seconds (the cookie's `Max-Age` and the store's expiry), or
+   * "browser" for a cookie the browser drops when it closes (kept on the server for the storage's
+   * shorter browser-session lifetime). Rolling expiry keeps the choice. "Keep me signed in" is this.
+   */
+  setLifetime(lifetime: Lifetime): void {
+    if (lifetime !== "browser" && !(Number.isFinite(lifetime) && lifetime >= 0)) {
+      throw new RangeError(`setLifetime expects a number of seconds (0 or more) or "browser"; got ${String(lifetime)}`);
+    }
+    this.#noteChange("(setLifetime)");
+    this.#lifetime = lifetime === "browser" ? lifetime : Math.floor(lifetime);
+    this.#lifetimeChanged = true;
+  }
+
+  /** The lifetime chosen with `setLifetime` or stored with the session; null for the storage's default. */
+  get lifetime(): Lifetime | null {
+    return this.#lifetime;
   }
 
   /** Moves the session to a fresh id, keeping its data (sign in, against session fixation). */
@@ -145,9 +174,24 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     return this.#stale;
   }
 
-  /** True when committing would change anything: data, id, or existence. */
+  /** True when committing would change anything: data, id, lifetime or existence. */
   get isModified(): boolean {
-    return this.#dropStored || this.#renamed || hasChanges(this.#changes);
+    return this.#dropStored || this.#renamed || this.#lifetimeChanged || hasChanges(this.#changes);
+  }
+
+  /** True once a hand-written `commitSession`/`destroySession` saved this session. */
+  get isSavedByHand(): boolean {
+    return this.#savedByHand;
+  }
+
+  /** True when a commit found the session signed out or moved by another request, and saved nothing. */
+  get isInterrupted(): boolean {
+    return this.#interrupted;
+  }
+
+  /** Records that a commit of this session was refused because its stored session is gone. */
+  markInterrupted(): void {
+    this.#interrupted = true;
   }
 
   /** The changes made since the last save. */
@@ -156,12 +200,15 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   }
 
   /** Records a save: the store now knows the session as `storedId` (null: not at all); later changes start afresh. */
-  markSaved(storedId: string | null): void {
+  markSaved(storedId: string | null, options: { byHand?: boolean } = {}): void {
+    if (options.byHand) this.#savedByHand = true;
+    if (storedId !== null) this.#id = storedId;
     this.#storedId = storedId;
     this.#storedFlashes = flashesOf(this.#values);
     this.#changes = emptyChanges();
     this.#dropStored = false;
     this.#renamed = false;
+    this.#lifetimeChanged = false;
     this.#stale = false;
   }
 

@@ -1,12 +1,18 @@
-import { applyChanges, type SessionChanges } from "../core/changes";
-import { SessionTooLargeError } from "../core/errors";
-import type { SessionStore, StoredSession } from "../core/store";
+import { GONE, nextSessionData } from "../core/commit-plan";
+import { DEFAULT_MAX_SESSION_BYTES, enforceSizeLimit } from "../core/size-limit";
+import type { CommitPlan, CommitResult, Lifetime, SessionStore, StoredSession } from "../core/store";
 
 export interface MemorySessionStoreOptions {
-  /** Largest session accepted, in bytes of JSON (the same measure as the SQLite store). */
+  /** Largest session accepted, in UTF-8 bytes of its JSON; 0: no limit. */
   maxSessionBytes?: number;
   /** Clock, for tests. */
   now?: () => number;
+}
+
+interface Entry {
+  json: string;
+  expires: number;
+  lifetime: Lifetime | null;
 }
 
 /**
@@ -14,13 +20,13 @@ export interface MemorySessionStoreOptions {
  * shared between processes. Values go through JSON, as in every other store.
  */
 export class MemorySessionStore implements SessionStore {
-  #sessions = new Map<string, { json: string; expires: number }>();
+  #sessions = new Map<string, Entry>();
   #now: () => number;
   #maxBytes: number;
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#maxBytes = options.maxSessionBytes ?? 64 * 1024;
+    this.#maxBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES;
   }
 
   /** Number of live sessions held. */
@@ -30,39 +36,28 @@ export class MemorySessionStore implements SessionStore {
 
   async read(id: string): Promise<StoredSession | null> {
     const entry = this.#live(id);
-    return entry ? { data: JSON.parse(entry.json), expires: new Date(entry.expires) } : null;
+    return entry ? { data: JSON.parse(entry.json), expires: new Date(entry.expires), lifetime: entry.lifetime } : null;
   }
 
-  // Synchronous from read to write, so no other apply can interleave.
-  async apply(id: string, changes: SessionChanges, expires: Date): Promise<void> {
-    const current = this.#live(id);
-    const json = JSON.stringify(applyChanges(current ? JSON.parse(current.json) : {}, changes));
-    // Unbounded sessions would let one client grow this process's heap without limit.
-    const bytes = new TextEncoder().encode(json).length;
-    if (bytes > this.#maxBytes) throw new SessionTooLargeError("The session", bytes, this.#maxBytes);
-    this.#sessions.set(id, { json, expires: expires.getTime() });
-  }
-
-  async rename(fromId: string, toId: string, expires: Date): Promise<void> {
-    const entry = this.#live(fromId);
-    this.#sessions.delete(fromId);
-    if (entry) this.#sessions.set(toId, { json: entry.json, expires: expires.getTime() });
-  }
-
-  async touch(id: string, expires: Date): Promise<void> {
-    const entry = this.#live(id);
-    if (entry) entry.expires = expires.getTime();
-  }
-
-  async destroy(id: string): Promise<void> {
-    this.#sessions.delete(id);
+  // Synchronous from read to write, so no other commit can interleave.
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    const current = plan.readId === null ? undefined : this.#live(plan.readId);
+    const next = nextSessionData(plan, current ? JSON.parse(current.json) : null);
+    if (next === GONE) return "gone";
+    const json = next === null ? null : JSON.stringify(next);
+    if (json !== null) enforceSizeLimit(json, this.#maxBytes);
+    if (plan.readId !== null && plan.readId !== plan.id) this.#sessions.delete(plan.readId);
+    if (plan.id !== null && json !== null) {
+      this.#sessions.set(plan.id, { json, expires: plan.expires.getTime(), lifetime: plan.lifetime });
+    }
+    return "committed";
   }
 
   async close(): Promise<void> {
     this.#sessions.clear();
   }
 
-  #live(id: string) {
+  #live(id: string): Entry | undefined {
     const entry = this.#sessions.get(id);
     if (entry && entry.expires <= this.#now()) {
       this.#sessions.delete(id);

@@ -7,7 +7,7 @@ import { SessionTooLargeError } from "../core/errors";
 import { createSessionId } from "../core/id";
 
 import { RedisSessionStore, type RedisSessionStoreOptions } from "./redis";
-import { describeSessionStore } from "./store-contract";
+import { describeSessionStore, planFor, writeSession } from "./store-contract";
 
 const changes = (partial: Partial<SessionChanges>): SessionChanges => ({ ...emptyChanges(), ...partial });
 const inAMinute = () => new Date(Date.now() + 60_000);
@@ -36,12 +36,12 @@ describeWithRedis("RedisSessionStore", (url) => {
     await deleteKeys(url, prefix);
   });
 
-  describeSessionStore("redis", () => connect());
+  describeSessionStore("redis", (options) => connect(options));
 
   it("keeps each session in one hash under the prefix: field = key, value = JSON", async () => {
     const store = await connect();
     const id = createSessionId();
-    await store.apply(id, changes({ set: { user: { name: "ada" }, n: 1 } }), inAMinute());
+    await writeSession(store, id, { set: { user: { name: "ada" }, n: 1 } }, inAMinute());
     expect(store.keyOf(id)).toBe(`${prefix}${id}`);
     expect(await admin.type(`${prefix}${id}`)).toBe("hash");
     expect(await admin.hGet(`${prefix}${id}`, "user")).toBe('{"name":"ada"}');
@@ -60,10 +60,10 @@ describeWithRedis("RedisSessionStore", (url) => {
   it("keeps a session whose keys were all removed, so its id stays valid", async () => {
     const store = await connect();
     const id = createSessionId();
-    await store.apply(id, changes({}), inAMinute());
+    await writeSession(store, id, {}, inAMinute());
     expect((await store.read(id))?.data).toEqual({});
-    await store.apply(id, changes({ set: { a: 1 } }), inAMinute());
-    await store.apply(id, changes({ unset: ["a"] }), inAMinute());
+    await writeSession(store, id, { set: { a: 1 } }, inAMinute());
+    await writeSession(store, id, { unset: ["a"] }, inAMinute());
     expect((await store.read(id))?.data).toEqual({});
   });
 
@@ -71,25 +71,25 @@ describeWithRedis("RedisSessionStore", (url) => {
     const store = await connect();
     const id = createSessionId();
     const key = store.keyOf(id);
-    await store.apply(id, changes({ set: { a: 1 } }), new Date(Date.now() + 60_000));
+    await writeSession(store, id, { set: { a: 1 } }, new Date(Date.now() + 60_000));
     let ttl = await admin.pTTL(key);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
 
-    await store.touch(id, new Date(Date.now() + 2 * 60 * 60_000));
+    await store.commit(planFor(id, { expires: new Date(Date.now() + 2 * 60 * 60_000) }));
     ttl = await admin.pTTL(key);
     expect(ttl).toBeGreaterThan(60 * 60_000);
 
-    await store.apply(id, changes({ set: { b: 1 } }), new Date(Date.now() - 1000));
+    await writeSession(store, id, { set: { b: 1 } }, new Date(Date.now() - 1000));
     expect(await admin.exists(key)).toBe(0);
   });
 
-  it("renames atomically: the old key is gone and the new one has the new expiry", async () => {
+  it("moves a regenerated session in one script: the old key is gone and the new one has the new expiry", async () => {
     const store = await connect();
     const from = createSessionId();
     const to = createSessionId();
-    await store.apply(from, changes({ set: { user: "ada" } }), new Date(Date.now() + 60_000));
-    await store.rename(from, to, new Date(Date.now() + 2 * 60 * 60_000));
+    await writeSession(store, from, { set: { user: "ada" } }, new Date(Date.now() + 60_000));
+    await store.commit(planFor(from, { id: to, expires: new Date(Date.now() + 2 * 60 * 60_000) }));
     expect(await admin.exists(store.keyOf(from))).toBe(0);
     expect(await admin.pTTL(store.keyOf(to))).toBeGreaterThan(60 * 60_000);
     expect((await store.read(to))?.data).toEqual({ user: "ada" });
@@ -98,9 +98,9 @@ describeWithRedis("RedisSessionStore", (url) => {
   it("keeps all 50 keys when 50 applies on one id race from two separate clients", async () => {
     const [a, b] = [await connect(), await connect()];
     const id = createSessionId();
-    await a.apply(id, changes({ set: { start: true } }), inAMinute());
+    await writeSession(a, id, { set: { start: true } }, inAMinute());
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).apply(id, changes({ set: { [`k${i}`]: i } }), inAMinute())),
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).commit(planFor(id, { changes: changes({ set: { [`k${i}`]: i } }) }))),
     );
     const data = (await a.read(id))?.data ?? {};
     const kept = Array.from({ length: 50 }, (_, i) => data[`k${i}`] === i).filter(Boolean).length;
@@ -111,10 +111,10 @@ describeWithRedis("RedisSessionStore", (url) => {
   it("never shows a reader on another client half of an apply", async () => {
     const [writer, reader] = [await connect(), await connect()];
     const id = createSessionId();
-    await writer.apply(id, changes({ set: { a: 0, b: 0, c: 0 } }), inAMinute());
+    await writeSession(writer, id, { set: { a: 0, b: 0, c: 0 } }, inAMinute());
     let writing = true;
     const writes = (async () => {
-      for (let i = 1; i <= 200; i++) await writer.apply(id, changes({ set: { a: i, b: i, c: i } }), inAMinute());
+      for (let i = 1; i <= 200; i++) await writeSession(writer, id, { set: { a: i, b: i, c: i } }, inAMinute());
       writing = false;
     })();
     const torn: SessionRecord[] = [];
@@ -141,7 +141,7 @@ describeWithRedis("RedisSessionStore", (url) => {
     ];
     let expected: SessionRecord = {};
     for (const step of steps) {
-      await store.apply(id, step, inAMinute());
+      await writeSession(store, id, step, inAMinute());
       expected = JSON.parse(JSON.stringify(applyChanges(expected, step)));
       expect((await store.read(id))?.data).toEqual(expected);
     }
@@ -152,15 +152,15 @@ describeWithRedis("RedisSessionStore", (url) => {
     const data = { small: "x", 'we"ird\n\u0002key': "é".repeat(100) };
     const exact = Buffer.byteLength(JSON.stringify(data));
     const atLimit = await connect({ maxSessionBytes: exact });
-    await atLimit.apply(id, changes({ set: data }), inAMinute());
+    await writeSession(atLimit, id, { set: data }, inAMinute());
     expect((await atLimit.read(id))?.data).toEqual(data);
 
     const belowLimit = await connect({ maxSessionBytes: exact - 1 });
-    const refused = belowLimit.apply(id, changes({ set: { small: "y" }, unset: ["absent"] }), inAMinute());
+    const refused = writeSession(belowLimit, id, { set: { small: "y" }, unset: ["absent"] }, inAMinute());
     await expect(refused).rejects.toThrow(SessionTooLargeError);
     await expect(refused).rejects.toMatchObject({ size: exact, limit: exact - 1 });
     // A change that shrinks the session still goes through at the lower limit.
-    await belowLimit.apply(id, changes({ unset: ["small"] }), inAMinute());
+    await writeSession(belowLimit, id, { unset: ["small"] }, inAMinute());
     expect((await belowLimit.read(id))?.data).toEqual({ 'we"ird\n\u0002key': "é".repeat(100) });
   });
 

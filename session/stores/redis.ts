@@ -1,15 +1,23 @@
 import { createClient, defineScript, ErrorReply, type CommandParser, type RedisClientType } from "redis";
 
-import type { SessionChanges } from "../core/changes";
 import { SessionStoreUnavailableError, SessionTooLargeError } from "../core/errors";
-import type { SessionStore, StoredSession } from "../core/store";
+import { maskUrlCredentials } from "../core/mask-url";
+import { DEFAULT_MAX_SESSION_BYTES } from "../core/size-limit";
+import {
+  lifetimeFromText,
+  lifetimeToText,
+  type CommitPlan,
+  type CommitResult,
+  type SessionStore,
+  type StoredSession,
+} from "../core/store";
 
 export interface RedisSessionStoreOptions {
   /** `redis[s]://[[user][:password]@]host[:port][/db]`. */
   url: string;
   /** Prepended to every session id to make its Redis key. */
   prefix?: string;
-  /** Largest session accepted, in bytes of its JSON (as SQLite counts it); 0 turns the check off. */
+  /** Largest session accepted, in UTF-8 bytes of its JSON (as every store counts it); 0: no limit. */
   maxSessionBytes?: number;
   /**
    * How long one command may take, in milliseconds. Past it the request gets a 503 and the
@@ -23,27 +31,47 @@ export interface RedisSessionStoreOptions {
 }
 
 /**
- * Marks a session hash as existing even when it holds no keys (Redis deletes empty hashes). The byte
- * 0xFF never occurs in UTF-8, so no session key, which node-redis sends as UTF-8, can collide with it.
+ * Marks a session hash as existing even when it holds no keys (Redis deletes empty hashes), and holds
+ * the session's lifetime ("L" then "", "browser" or seconds). The byte 0xFF never occurs in UTF-8, so
+ * no session key, which node-redis sends as UTF-8, can collide with it.
  */
 const MARKER = "\\255";
+const LIFETIME_PREFIX = "L";
 
 /**
- * KEYS[1] the session hash. ARGV: expiry (Unix ms), byte limit (0: none), the counts of unset keys,
- * consumed flashes and set keys, then the unset keys, the consumed key/JSON pairs and the set
- * key/JSON pairs. The same steps, in the same order, as applyChanges in session/core/changes.ts.
- * Replies {1, size} when applied, {0, size} when refused as too large (nothing written then).
+ * One commit, whole. KEYS[1] the hash the request read (or the target when it read none), KEYS[2] the
+ * hash the session ends up in (or KEYS[1] when nothing is kept). ARGV[1] the plan as JSON: read and
+ * target flags, destroy, unset keys, consumed and set maps of field to JSON text, expiry (Unix ms,
+ * as text), lifetime marker, byte limit (0: none). The steps are nextSessionData's in
+ * session/core/commit-plan.ts: refuse when the read session is gone, merge onto what is held now,
+ * measure, then write, so a refused commit writes nothing.
+ * Replies {1, size} when committed, {0, 0} when the read session is gone, {2, size} when too large.
  */
-const APPLY_SCRIPT = `
-local key = KEYS[1]
+const COMMIT_SCRIPT = `
+local plan = cjson.decode(ARGV[1])
 local marker = "${MARKER}"
-local maxBytes = tonumber(ARGV[2])
-local unsetFrom = 6
-local consumedFrom = unsetFrom + tonumber(ARGV[3])
-local setFrom = consumedFrom + 2 * tonumber(ARGV[4])
-local setTo = setFrom + 2 * tonumber(ARGV[5]) - 1
+local readKey, targetKey = KEYS[1], KEYS[2]
 
--- Length of JSON.stringify(s) for a key: quotes plus the escapes JSON.stringify writes.
+local data = {}
+if plan.read then
+  if redis.call('EXISTS', readKey) == 0 then
+    if not plan.destroy then return {0, 0} end
+  elseif not plan.destroy then
+    local all = redis.call('HGETALL', readKey)
+    for i = 1, #all, 2 do
+      if all[i] ~= marker then data[all[i]] = all[i + 1] end
+    end
+  end
+end
+
+for _, field in ipairs(plan.unset) do data[field] = nil end
+-- Both sides are JSON.stringify output, so equal strings mean equal values.
+for field, json in pairs(plan.consumed) do
+  if data[field] == json then data[field] = nil end
+end
+for field, json in pairs(plan.set) do data[field] = json end
+
+-- Length of JSON.stringify(s) for a field name: quotes plus the escapes JSON.stringify writes.
 local function jsonStringLength(s)
   local _, quoted = string.gsub(s, '["\\\\]', '')
   local _, short = string.gsub(s, '[\\8\\9\\10\\12\\13]', '')
@@ -51,48 +79,40 @@ local function jsonStringLength(s)
   return #s + 2 + quoted + short + 5 * (control - short)
 end
 
-local size = 0
-if maxBytes > 0 then
-  -- Land the changes on a copy first: a refused change must leave the hash untouched.
-  local data = {}
-  local all = redis.call('HGETALL', key)
-  for i = 1, #all, 2 do
-    if all[i] ~= marker then data[all[i]] = all[i + 1] end
-  end
-  for i = unsetFrom, consumedFrom - 1 do data[ARGV[i]] = nil end
-  for i = consumedFrom, setFrom - 1, 2 do
-    if data[ARGV[i]] == ARGV[i + 1] then data[ARGV[i]] = nil end
-  end
-  for i = setFrom, setTo, 2 do data[ARGV[i]] = ARGV[i + 1] end
-  local count = 0
-  size = 2
-  for field, value in pairs(data) do
-    size = size + jsonStringLength(field) + 1 + #value
-    count = count + 1
-  end
-  if count > 1 then size = size + count - 1 end
-  if size > maxBytes then return {0, size} end
+local size, count = 2, 0
+local pairsToWrite = {}
+for field, json in pairs(data) do
+  size = size + jsonStringLength(field) + 1 + #json
+  count = count + 1
+  pairsToWrite[#pairsToWrite + 1] = field
+  pairsToWrite[#pairsToWrite + 1] = json
 end
+if count > 1 then size = size + count - 1 end
+if plan.target and plan.maxBytes > 0 and size > plan.maxBytes then return {2, size} end
 
-for i = unsetFrom, consumedFrom - 1 do redis.call('HDEL', key, ARGV[i]) end
-for i = consumedFrom, setFrom - 1, 2 do
-  -- Both sides are JSON.stringify output, so equal strings mean equal values.
-  if redis.call('HGET', key, ARGV[i]) == ARGV[i + 1] then redis.call('HDEL', key, ARGV[i]) end
+if plan.read and (plan.destroy or readKey ~= targetKey) then redis.call('DEL', readKey) end
+if plan.target then
+  redis.call('DEL', targetKey)
+  -- In slices: unpack has a limit on how many values it spreads.
+  for i = 1, #pairsToWrite, 1000 do
+    redis.call('HSET', targetKey, unpack(pairsToWrite, i, math.min(i + 999, #pairsToWrite)))
+  end
+  redis.call('HSET', targetKey, marker, plan.lifetime)
+  redis.call('PEXPIREAT', targetKey, plan.expires)
 end
-for i = setFrom, setTo, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
-redis.call('HSET', key, marker, '1')
-redis.call('PEXPIREAT', key, ARGV[1])
 return {1, size}
 `;
 
-/** KEYS[1] the session hash. Replies nil when missing, else {pttl, key, json, key, json, ...}. */
+/** KEYS[1] the session hash. Replies nil when missing, else {pttl, lifetime marker, key, json, key, json, ...}. */
 const READ_SCRIPT = `
 local pttl = redis.call('PTTL', KEYS[1])
 if pttl == -2 then return false end
 local all = redis.call('HGETALL', KEYS[1])
-local reply = {pttl}
+local reply = {pttl, ""}
 for i = 1, #all, 2 do
-  if all[i] ~= "${MARKER}" then
+  if all[i] == "${MARKER}" then
+    reply[2] = all[i + 1]
+  else
     reply[#reply + 1] = all[i]
     reply[#reply + 1] = all[i + 1]
   end
@@ -100,21 +120,14 @@ end
 return reply
 `;
 
-/** KEYS[1] from, KEYS[2] to, ARGV[1] expiry (Unix ms). A missing source is a no-op. */
-const RENAME_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('RENAME', KEYS[1], KEYS[2])
-redis.call('PEXPIREAT', KEYS[2], ARGV[1])
-return 1
-`;
-
 const SCRIPTS = {
-  applySession: defineScript({
-    NUMBER_OF_KEYS: 1,
-    SCRIPT: APPLY_SCRIPT,
-    parseCommand(parser: CommandParser, key: string, args: string[]) {
-      parser.pushKey(key);
-      parser.push(...args);
+  commitSession: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: COMMIT_SCRIPT,
+    parseCommand(parser: CommandParser, readKey: string, targetKey: string, plan: string) {
+      parser.pushKey(readKey);
+      parser.pushKey(targetKey);
+      parser.push(plan);
     },
     transformReply: (reply: unknown) => reply as [number, number],
   }),
@@ -124,17 +137,7 @@ const SCRIPTS = {
     parseCommand(parser: CommandParser, key: string) {
       parser.pushKey(key);
     },
-    transformReply: (reply: unknown) => reply as [number, ...string[]] | null,
-  }),
-  renameSession: defineScript({
-    NUMBER_OF_KEYS: 2,
-    SCRIPT: RENAME_SCRIPT,
-    parseCommand(parser: CommandParser, from: string, to: string, expiresAt: string) {
-      parser.pushKey(from);
-      parser.pushKey(to);
-      parser.push(expiresAt);
-    },
-    transformReply: (reply: unknown) => reply as number,
+    transformReply: (reply: unknown) => reply as [number, string, ...string[]] | null,
   }),
 };
 
@@ -164,9 +167,9 @@ export class RedisSessionStore implements SessionStore {
 
   private constructor(options: RedisSessionStoreOptions) {
     this.#url = options.url;
-    this.#where = redactUrl(options.url);
+    this.#where = maskUrlCredentials(options.url);
     this.#prefix = options.prefix ?? "session:";
-    this.#maxBytes = options.maxSessionBytes ?? 64 * 1024;
+    this.#maxBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES;
     this.#commandTimeout = options.commandTimeout ?? 2000;
     this.#log = options.log ?? console.error;
     this.#client = this.#createClient();
@@ -209,55 +212,52 @@ export class RedisSessionStore implements SessionStore {
   async read(id: string): Promise<StoredSession | null> {
     const reply = await this.#guard((client) => client.readSession(this.keyOf(id)));
     if (!reply) return null;
-    const [pttl, ...fields] = reply as [number, ...string[]];
+    const [pttl, marker, ...fields] = reply as [number, string, ...string[]];
     const data: Record<string, unknown> = {};
     for (let i = 0; i < fields.length; i += 2) data[fields[i]] = JSON.parse(fields[i + 1]);
-    // A hash without a TTL was not written by this store; report it as due, so the next touch sets one.
+    // A hash without a TTL was not written by this store; report it as due, so the next commit sets one.
     const expires = new Date(Date.now() + Math.max(0, pttl));
-    return { data, expires };
+    const lifetime = marker.startsWith(LIFETIME_PREFIX) ? lifetimeFromText(marker.slice(LIFETIME_PREFIX.length)) : null;
+    return { data, expires, lifetime };
   }
 
-  async apply(id: string, changes: SessionChanges, expires: Date): Promise<void> {
-    const unset = [...changes.unset];
-    const consumed: string[] = [];
-    const set: string[] = [];
-    for (const [key, value] of Object.entries(changes.consumed)) {
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    const consumed: Record<string, string> = {};
+    const set: Record<string, string> = {};
+    const unset = [...plan.changes.unset];
+    for (const [key, value] of Object.entries(plan.changes.consumed)) {
       const json = JSON.stringify(value);
       // A stored value is never undefined, so such a consume can never match.
-      if (json !== undefined) consumed.push(key, json);
+      if (json !== undefined) consumed[key] = json;
     }
-    for (const [key, value] of Object.entries(changes.set)) {
+    for (const [key, value] of Object.entries(plan.changes.set)) {
       const json = JSON.stringify(value);
       // JSON drops keys whose value is undefined; the other stores end up without the key too.
       if (json === undefined) unset.push(key);
-      else set.push(key, json);
+      else set[key] = json;
     }
-    const args = [
-      String(expires.getTime()),
-      String(this.#maxBytes),
-      String(unset.length),
-      String(consumed.length / 2),
-      String(set.length / 2),
-      ...unset,
-      ...consumed,
-      ...set,
-    ];
-    const [applied, size] = await this.#guard((client) => client.applySession(this.keyOf(id), args));
-    if (!applied) throw new SessionTooLargeError("The session", size, this.#maxBytes);
-  }
-
-  async rename(fromId: string, toId: string, expires: Date): Promise<void> {
-    await this.#guard((client) =>
-      client.renameSession(this.keyOf(fromId), this.keyOf(toId), String(expires.getTime())),
+    const readKey = plan.readId === null ? null : this.keyOf(plan.readId);
+    const targetKey = plan.id === null ? null : this.keyOf(plan.id);
+    const args = JSON.stringify({
+      read: readKey !== null,
+      target: targetKey !== null,
+      destroy: plan.destroy,
+      // An empty JSON array and object decode alike in Lua; the script only iterates them.
+      unset,
+      consumed,
+      set,
+      expires: String(plan.expires.getTime()),
+      lifetime: LIFETIME_PREFIX + lifetimeToText(plan.lifetime),
+      maxBytes: this.#maxBytes,
+    });
+    const keys = [readKey ?? targetKey!, targetKey ?? readKey!] as const;
+    const [outcome, size] = await this.#guard(
+      (client) => client.commitSession(keys[0], keys[1], args),
+      { writes: true },
     );
-  }
-
-  async touch(id: string, expires: Date): Promise<void> {
-    await this.#guard((client) => client.pExpireAt(this.keyOf(id), expires.getTime()));
-  }
-
-  async destroy(id: string): Promise<void> {
-    await this.#guard((client) => client.del(this.keyOf(id)));
+    if (outcome === 0) return "gone";
+    if (outcome === 2) throw new SessionTooLargeError("The session", size, this.#maxBytes);
+    return "committed";
   }
 
   async close(): Promise<void> {
@@ -311,15 +311,17 @@ export class RedisSessionStore implements SessionStore {
   }
 
   // Anything that says "Redis is not there or not answering" becomes a 503; other errors are bugs.
-  async #guard<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+  async #guard<T>(operation: (client: Client) => Promise<T>, options: { writes?: boolean } = {}): Promise<T> {
     const client = this.#client;
     try {
       return await withDeadline(operation(client), this.#commandTimeout);
     } catch (error) {
       if (error === DEADLINE) {
         this.#redial(client);
+        // A command sent but unanswered may still run: a commit's outcome is then unknown.
         throw new SessionStoreUnavailableError(
           `Redis at ${this.#where} did not answer within ${this.#commandTimeout} ms`,
+          { outcomeUnknown: options.writes === true },
         );
       }
       if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) throw error;
@@ -340,17 +342,6 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
     return await Promise.race([promise, deadline]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** The URL without its password, fit for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(an invalid URL)";
   }
 }
 

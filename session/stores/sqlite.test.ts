@@ -4,16 +4,15 @@ import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { emptyChanges } from "../core/changes";
 import { SessionTooLargeError } from "../core/errors";
 import { createSessionId } from "../core/id";
 
 import { SqliteSessionStore } from "./sqlite";
-import { describeSessionStore } from "./store-contract";
+import { describeSessionStore, writeSession } from "./store-contract";
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "sessions.sqlite");
 
-describeSessionStore("sqlite", () => new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0 }));
+describeSessionStore("sqlite", (options) => new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0, ...options }));
 
 describe("SqliteSessionStore", () => {
   const open: SqliteSessionStore[] = [];
@@ -29,7 +28,7 @@ describe("SqliteSessionStore", () => {
   it("keeps its data in a WAL-mode file under the data folder", async () => {
     const filename = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "nested", "s.sqlite");
     const store = make({ filename });
-    await store.apply(createSessionId(), { ...emptyChanges(), set: { a: 1 } }, new Date(Date.now() + 60_000));
+    await writeSession(store, createSessionId(), { set: { a: 1 } }, new Date(Date.now() + 60_000));
     expect(fs.existsSync(filename)).toBe(true);
     expect(fs.existsSync(`${filename}-wal`)).toBe(true);
   });
@@ -39,8 +38,8 @@ describe("SqliteSessionStore", () => {
     const store = make({ now: () => now });
     const live = createSessionId();
     const dead = createSessionId();
-    await store.apply(live, { ...emptyChanges(), set: { a: 1 } }, new Date(now + 60_000));
-    await store.apply(dead, { ...emptyChanges(), set: { a: 1 } }, new Date(now + 1_000));
+    await writeSession(store, live, { set: { a: 1 } }, new Date(now + 60_000));
+    await writeSession(store, dead, { set: { a: 1 } }, new Date(now + 1_000));
     now += 5_000;
     expect(store.purgeExpired()).toBe(1);
     expect(store.count()).toBe(1);
@@ -53,8 +52,8 @@ describe("SqliteSessionStore", () => {
     const b = make({ filename });
     const id = createSessionId();
     const expires = new Date(Date.now() + 60_000);
-    await a.apply(id, { ...emptyChanges(), set: { fromA: 1 } }, expires);
-    await b.apply(id, { ...emptyChanges(), set: { fromB: 1 } }, expires);
+    await writeSession(a, id, { set: { fromA: 1 } }, expires);
+    await writeSession(b, id, { set: { fromB: 1 } }, expires);
     expect((await a.read(id))?.data).toEqual({ fromA: 1, fromB: 1 });
   });
 
@@ -62,8 +61,8 @@ describe("SqliteSessionStore", () => {
     const store = make({ maxSessionBytes: 2048 });
     const id = createSessionId();
     const expires = new Date(Date.now() + 60_000);
-    await store.apply(id, { ...emptyChanges(), set: { small: "x" } }, expires);
-    await expect(store.apply(id, { ...emptyChanges(), set: { big: "x".repeat(4096) } }, expires)).rejects.toThrow(
+    await writeSession(store, id, { set: { small: "x" } }, expires);
+    await expect(writeSession(store, id, { set: { big: "x".repeat(4096) } }, expires)).rejects.toThrow(
       SessionTooLargeError,
     );
     expect((await store.read(id))?.data).toEqual({ small: "x" });

@@ -3,14 +3,22 @@ import path from "node:path";
 
 import Database from "better-sqlite3";
 
-import { applyChanges, type SessionChanges } from "../core/changes";
-import { SessionStoreUnavailableError, SessionTooLargeError } from "../core/errors";
-import type { SessionStore, StoredSession } from "../core/store";
+import { GONE, nextSessionData } from "../core/commit-plan";
+import { SessionStoreUnavailableError } from "../core/errors";
+import { DEFAULT_MAX_SESSION_BYTES, enforceSizeLimit } from "../core/size-limit";
+import {
+  lifetimeFromText,
+  lifetimeToText,
+  type CommitPlan,
+  type CommitResult,
+  type SessionStore,
+  type StoredSession,
+} from "../core/store";
 
 export interface SqliteSessionStoreOptions {
   /** Path of the database file; its folder is created if missing. ":memory:" for a private database. */
   filename: string;
-  /** Largest session accepted, in bytes of JSON. */
+  /** Largest session accepted, in UTF-8 bytes of its JSON; 0: no limit. */
   maxSessionBytes?: number;
   /** How long a write waits for another process's lock before giving up, in milliseconds. */
   busyTimeout?: number;
@@ -22,8 +30,9 @@ export interface SqliteSessionStoreOptions {
 
 /**
  * Sessions in an embedded SQLite database (WAL mode), one JSON row per session. A commit reads the
- * current row and writes the merged row inside one IMMEDIATE transaction, so commits from any number
- * of requests or processes sharing the file serialise instead of overwriting each other.
+ * current row and writes the merged row (deleting or moving the old one on sign-out and sign-in)
+ * inside one IMMEDIATE transaction, so commits from any number of requests or processes sharing the
+ * file serialise instead of overwriting each other, and a refused or failed commit changes nothing.
  */
 export class SqliteSessionStore implements SessionStore {
   #db: Database.Database;
@@ -31,10 +40,10 @@ export class SqliteSessionStore implements SessionStore {
   #maxBytes: number;
   #purgeTimer: ReturnType<typeof setInterval> | undefined;
   #statements;
-  #applyTransaction;
+  #commitTransaction;
 
   constructor(options: SqliteSessionStoreOptions) {
-    const { filename, maxSessionBytes = 64 * 1024, busyTimeout = 5000, purgeInterval = 10 * 60_000 } = options;
+    const { filename, maxSessionBytes = DEFAULT_MAX_SESSION_BYTES, busyTimeout = 5000, purgeInterval = 10 * 60_000 } = options;
     if (filename !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
     this.#now = options.now ?? Date.now;
     this.#maxBytes = maxSessionBytes;
@@ -47,33 +56,39 @@ export class SqliteSessionStore implements SessionStore {
       CREATE TABLE IF NOT EXISTS sessions (
         id TEXT PRIMARY KEY NOT NULL,
         data TEXT NOT NULL,
-        expires INTEGER NOT NULL
+        expires INTEGER NOT NULL,
+        lifetime TEXT NOT NULL DEFAULT ''
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
     `);
+    // Files written before sessions had their own lifetime lack the column.
+    const columns = this.#db.pragma("table_info(sessions)") as { name: string }[];
+    if (!columns.some((column) => column.name === "lifetime")) {
+      this.#db.exec("ALTER TABLE sessions ADD COLUMN lifetime TEXT NOT NULL DEFAULT ''");
+    }
     this.#statements = {
-      read: this.#db.prepare<[string, number], { data: string; expires: number }>(
-        "SELECT data, expires FROM sessions WHERE id = ? AND expires > ?",
+      read: this.#db.prepare<[string, number], { data: string; expires: number; lifetime: string }>(
+        "SELECT data, expires, lifetime FROM sessions WHERE id = ? AND expires > ?",
       ),
-      upsert: this.#db.prepare<[string, string, number]>(
-        "INSERT INTO sessions (id, data, expires) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, expires = excluded.expires",
+      upsert: this.#db.prepare<[string, string, number, string]>(
+        "INSERT INTO sessions (id, data, expires, lifetime) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, expires = excluded.expires, lifetime = excluded.lifetime",
       ),
-      rename: this.#db.prepare<[string, number, string, number]>(
-        "UPDATE sessions SET id = ?, expires = ? WHERE id = ? AND expires > ?",
-      ),
-      touch: this.#db.prepare<[number, string]>("UPDATE sessions SET expires = ? WHERE id = ?"),
       destroy: this.#db.prepare<[string]>("DELETE FROM sessions WHERE id = ?"),
       purge: this.#db.prepare<[number]>("DELETE FROM sessions WHERE expires <= ?"),
       count: this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sessions"),
     };
-    this.#applyTransaction = this.#db.transaction((id: string, changes: SessionChanges, expires: number) => {
-      const row = this.#statements.read.get(id, this.#now());
-      const json = JSON.stringify(applyChanges(row ? JSON.parse(row.data) : {}, changes));
-      const bytes = Buffer.byteLength(json);
-      if (bytes > this.#maxBytes) {
-        throw new SessionTooLargeError("The session", bytes, this.#maxBytes);
+    this.#commitTransaction = this.#db.transaction((plan: CommitPlan): CommitResult => {
+      const row = plan.readId === null ? undefined : this.#statements.read.get(plan.readId, this.#now());
+      const next = nextSessionData(plan, row ? JSON.parse(row.data) : null);
+      if (next === GONE) return "gone";
+      const json = next === null ? null : JSON.stringify(next);
+      // Thrown inside the transaction: SQLite rolls back whatever this commit had done.
+      if (json !== null) enforceSizeLimit(json, this.#maxBytes);
+      if (plan.readId !== null && plan.readId !== plan.id) this.#statements.destroy.run(plan.readId);
+      if (plan.id !== null && json !== null) {
+        this.#statements.upsert.run(plan.id, json, plan.expires.getTime(), lifetimeToText(plan.lifetime));
       }
-      this.#statements.upsert.run(id, json, expires);
+      return "committed";
     });
 
     this.purgeExpired();
@@ -100,23 +115,13 @@ export class SqliteSessionStore implements SessionStore {
 
   async read(id: string): Promise<StoredSession | null> {
     const row = this.#guard(() => this.#statements.read.get(id, this.#now()));
-    return row ? { data: JSON.parse(row.data), expires: new Date(row.expires) } : null;
+    return row
+      ? { data: JSON.parse(row.data), expires: new Date(row.expires), lifetime: lifetimeFromText(row.lifetime) }
+      : null;
   }
 
-  async apply(id: string, changes: SessionChanges, expires: Date): Promise<void> {
-    this.#guard(() => this.#applyTransaction.immediate(id, changes, expires.getTime()));
-  }
-
-  async rename(fromId: string, toId: string, expires: Date): Promise<void> {
-    this.#guard(() => this.#statements.rename.run(toId, expires.getTime(), fromId, this.#now()));
-  }
-
-  async touch(id: string, expires: Date): Promise<void> {
-    this.#guard(() => this.#statements.touch.run(expires.getTime(), id));
-  }
-
-  async destroy(id: string): Promise<void> {
-    this.#guard(() => this.#statements.destroy.run(id));
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    return this.#guard(() => this.#commitTransaction.immediate(plan));
   }
 
   async close(): Promise<void> {

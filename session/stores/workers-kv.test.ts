@@ -5,7 +5,7 @@ import { emptyChanges, type SessionChanges } from "../core/changes";
 import { SessionStoreUnavailableError, SessionTooLargeError } from "../core/errors";
 import { createSessionId } from "../core/id";
 
-import { describeSessionStore } from "./store-contract";
+import { describeSessionStore, planFor, writeSession } from "./store-contract";
 import { KV_MIN_TTL_SECONDS, WorkersKVSessionStore, type KVNamespaceLike } from "./workers-kv";
 
 // A real KV namespace, served by workerd through Miniflare and used from here through its proxy.
@@ -29,8 +29,8 @@ const set = (values: Record<string, unknown>): SessionChanges => ({ ...emptyChan
 const inAnHour = () => new Date(Date.now() + 60 * 60 * 1000);
 
 // KV cannot apply atomically; the last test below shows what that costs.
-describeSessionStore("workers-kv", () => new WorkersKVSessionStore({ kv, prefix: freshPrefix() }), {
-  atomicApply: false,
+describeSessionStore("workers-kv", (options) => new WorkersKVSessionStore({ kv, prefix: freshPrefix(), ...options }), {
+  atomic: false,
 });
 
 /** The real namespace, with each put counted and the first `failPuts` of them refused as KV refuses them. */
@@ -54,7 +54,7 @@ describe("WorkersKVSessionStore", () => {
     const store = new WorkersKVSessionStore({ kv, prefix });
     const id = createSessionId();
     const expires = inAnHour();
-    await store.apply(id, set({ theme: "dark" }), expires);
+    await writeSession(store, id, { set: { theme: "dark" } }, expires);
 
     const { keys } = await kv.list({ prefix });
     expect(keys.map((key) => key.name)).toEqual([prefix + id]);
@@ -62,6 +62,7 @@ describe("WorkersKVSessionStore", () => {
     expect(JSON.parse((await kv.get(prefix + id, "text"))!)).toEqual({
       data: { theme: "dark" },
       expires: expires.getTime(),
+      lifetime: null,
     });
   });
 
@@ -70,7 +71,7 @@ describe("WorkersKVSessionStore", () => {
     const prefix = freshPrefix();
     const store = new WorkersKVSessionStore({ kv, prefix, now: () => now });
     const id = createSessionId();
-    await store.apply(id, set({ a: 1 }), new Date(now + 5_000));
+    await writeSession(store, id, { set: { a: 1 } }, new Date(now + 5_000));
 
     const { keys } = await kv.list({ prefix });
     expect(keys[0].expiration! * 1000).toBeGreaterThanOrEqual(now + (KV_MIN_TTL_SECONDS - 2) * 1000);
@@ -84,8 +85,8 @@ describe("WorkersKVSessionStore", () => {
   it("refuses a session over the size limit and leaves the stored data as it was", async () => {
     const store = new WorkersKVSessionStore({ kv, prefix: freshPrefix(), maxSessionBytes: 2048 });
     const id = createSessionId();
-    await store.apply(id, set({ small: "x" }), inAnHour());
-    await expect(store.apply(id, set({ big: "x".repeat(4096) }), inAnHour())).rejects.toThrow(SessionTooLargeError);
+    await writeSession(store, id, { set: { small: "x" } }, inAnHour());
+    await expect(writeSession(store, id, { set: { big: "x".repeat(4096) } }, inAnHour())).rejects.toThrow(SessionTooLargeError);
     expect((await store.read(id))?.data).toEqual({ small: "x" });
   });
 
@@ -93,6 +94,7 @@ describe("WorkersKVSessionStore", () => {
     const prefix = freshPrefix();
     const id = createSessionId();
     const other = new WorkersKVSessionStore({ kv, prefix });
+    await writeSession(other, id, { set: { start: 1 } });
     let refusals = 0;
     const store = new WorkersKVSessionStore({
       prefix,
@@ -103,21 +105,21 @@ describe("WorkersKVSessionStore", () => {
         async put(key, value, options) {
           if (refusals === 2) return kv.put(key, value, options);
           // KV refuses because someone else wrote the key within the last second.
-          if (++refusals === 1) await other.apply(id, set({ other: 1 }), inAnHour());
+          if (++refusals === 1) await writeSession(other, id, { set: { other: 1 } }, inAnHour());
           throw new Error("KV PUT failed: 429 Too Many Requests");
         },
       },
     });
-    await store.apply(id, set({ kept: true }), inAnHour());
+    await writeSession(store, id, { set: { kept: true } }, inAnHour());
     expect(refusals).toBe(2);
-    expect((await store.read(id))?.data).toEqual({ kept: true, other: 1 });
+    expect((await store.read(id))?.data).toEqual({ start: 1, kept: true, other: 1 });
   });
 
   it("fails with SessionStoreUnavailableError (a 503) when KV keeps refusing, and writes nothing", async () => {
     const { kv: limited, counts } = countingKV(3);
     const store = new WorkersKVSessionStore({ kv: limited, prefix: freshPrefix(), rateLimitRetries: 2, retryDelay: 5 });
     const id = createSessionId();
-    await expect(store.apply(id, set({ lost: true }), inAnHour())).rejects.toThrow(SessionStoreUnavailableError);
+    await expect(writeSession(store, id, { set: { lost: true } }, inAnHour())).rejects.toThrow(SessionStoreUnavailableError);
     expect(counts.puts).toBe(3);
     expect(await store.read(id)).toBeNull();
   });
@@ -136,6 +138,7 @@ describe("WorkersKVSessionStore", () => {
     const prefix = freshPrefix();
     const id = createSessionId();
     const store = new WorkersKVSessionStore({ kv, prefix });
+    await writeSession(store, id, { set: { start: 1 } });
     // A second request's whole commit lands while the first is between its get and its put.
     let interleaved = false;
     const racing = new WorkersKVSessionStore({
@@ -145,7 +148,7 @@ describe("WorkersKVSessionStore", () => {
           const value = await kv.get(key, type);
           if (!interleaved) {
             interleaved = true;
-            await store.apply(id, set({ second: 1 }), inAnHour());
+            await store.commit(planFor(id, { changes: set({ second: 1 }) }));
           }
           return value;
         },
@@ -153,7 +156,7 @@ describe("WorkersKVSessionStore", () => {
         delete: (key) => kv.delete(key),
       },
     });
-    await racing.apply(id, set({ first: 1 }), inAnHour());
-    expect((await store.read(id))?.data).toEqual({ first: 1 });
+    await racing.commit(planFor(id, { changes: set({ first: 1 }) }));
+    expect((await store.read(id))?.data).toEqual({ start: 1, first: 1 });
   });
 });

@@ -1,6 +1,8 @@
-import { applyChanges, type SessionChanges, type SessionRecord } from "../core/changes";
-import { SessionStoreUnavailableError, SessionTooLargeError } from "../core/errors";
-import type { SessionStore, StoredSession } from "../core/store";
+import type { SessionRecord } from "../core/changes";
+import { GONE, nextSessionData } from "../core/commit-plan";
+import { SessionStoreUnavailableError } from "../core/errors";
+import { DEFAULT_MAX_SESSION_BYTES, enforceSizeLimit } from "../core/size-limit";
+import type { CommitPlan, CommitResult, Lifetime, SessionStore, StoredSession } from "../core/store";
 
 /** The part of a Workers KV namespace binding (`KVNamespace`) this store uses. */
 export interface KVNamespaceLike {
@@ -14,7 +16,7 @@ export interface WorkersKVSessionStoreOptions {
   kv: KVNamespaceLike;
   /** Prepended to every session id to make its KV key, so one namespace can hold other data too. */
   prefix?: string;
-  /** Largest session accepted, in bytes of its JSON; 0 turns the check off. */
+  /** Largest session accepted, in UTF-8 bytes of its JSON; 0: no limit. */
   maxSessionBytes?: number;
   /** How often a write refused for KV's one-write-per-second-per-key limit (429) is tried again. */
   rateLimitRetries?: number;
@@ -28,25 +30,41 @@ export interface WorkersKVSessionStoreOptions {
 export const KV_MIN_TTL_SECONDS = 60;
 
 /** A session as it sits in KV: the data, and the expiry this store enforces itself. */
-interface Entry {
+interface LiveEntry {
   data: SessionRecord;
+  /** Unix milliseconds. */
+  expires: number;
+  lifetime: Lifetime | null;
+}
+
+/** What a signed-out or regenerated id leaves behind until it would have expired: no put may revive it. */
+interface Tombstone {
+  ended: true;
   /** Unix milliseconds. */
   expires: number;
 }
 
-/** What a write makes of the entry it finds: a new entry, or KEEP to leave it as it is. */
-type Mutation = (current: Entry | null) => Entry | typeof KEEP;
-const KEEP = Symbol("keep");
+type Entry = LiveEntry | Tombstone;
+
+/** What a write makes of the entry it finds: a new entry, or a result to return without writing. */
+type Mutation = (current: Entry | null) => Entry | CommitResult;
 
 /**
  * Sessions in a Workers KV namespace, one JSON value per session.
  *
  * NOT merge-safe. KV has no atomic update and is eventually consistent, so this store cannot keep the
- * promise of `SessionStore.apply`: a commit is get, apply the changes, put. Two requests of one
- * session that commit at the same time can both read the same value, and the last put wins for the
- * whole session; a read may also see a value up to about 60 seconds old when the last write was made
- * elsewhere. (Workers cannot even queue commits within one isolate: a request must not wait on
- * another request's I/O.)
+ * promise of `SessionStore.commit`: a commit is get, merge, put. Two requests of one session that
+ * commit at the same time can both read the same value, and the last put wins for the whole session;
+ * a read may also see a value up to about 60 seconds old when the last write was made elsewhere.
+ * (Workers cannot even queue commits within one isolate: a request must not wait on another
+ * request's I/O.)
+ *
+ * Sign-out and sign-in leave a tombstone under the old id until it would have expired, and every
+ * commit reads its key right before it puts: a request that read the session before it ended finds
+ * the tombstone and is refused ("gone") instead of putting the old session back. What remains
+ * possible: a commit whose get ran before the tombstone's put (a window of one round trip), or whose
+ * get was served a stale value in another location (up to about 60 s), can still write the old id
+ * once; the response to it never carries the new id.
  *
  * KV accepts one write per key per second; a write refused for that (429) is retried after a pause,
  * reading the value again first. KV's expiration cannot be under 60 seconds, so the expiry is also
@@ -63,7 +81,7 @@ export class WorkersKVSessionStore implements SessionStore {
   constructor(options: WorkersKVSessionStoreOptions) {
     this.#kv = options.kv;
     this.#prefix = options.prefix ?? "session:";
-    this.#maxBytes = options.maxSessionBytes ?? 64 * 1024;
+    this.#maxBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES;
     this.#retries = options.rateLimitRetries ?? 2;
     this.#retryDelay = options.retryDelay ?? 1_000;
     this.#now = options.now ?? Date.now;
@@ -71,50 +89,53 @@ export class WorkersKVSessionStore implements SessionStore {
 
   async read(id: string): Promise<StoredSession | null> {
     const entry = this.#live(await this.#get(id));
-    return entry ? { data: entry.data, expires: new Date(entry.expires) } : null;
+    return entry ? { data: entry.data, expires: new Date(entry.expires), lifetime: entry.lifetime } : null;
   }
 
-  /** Get, apply, put: NOT atomic (see the class comment). */
-  apply(id: string, changes: SessionChanges, expires: Date): Promise<void> {
-    return this.#update(id, (current) => {
-      const data = applyChanges(this.#live(current)?.data ?? {}, changes);
-      if (this.#maxBytes > 0) {
-        const bytes = new TextEncoder().encode(JSON.stringify(data)).byteLength;
-        if (bytes > this.#maxBytes) throw new SessionTooLargeError("The session", bytes, this.#maxBytes);
-      }
-      return { data, expires: expires.getTime() };
+  /** Get, merge, put per key: NOT atomic (see the class comment). */
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    const { readId, id } = plan;
+    // Sign-out: the tombstone goes first, so a racing commit finds it as early as possible.
+    if (plan.destroy && readId !== null) await this.#end(readId);
+    if (id === null) return "committed";
+
+    let moved: SessionRecord | null = null;
+    if (readId !== null && readId !== id && !plan.destroy) {
+      // Sign-in: the data moves to a key nobody else knows yet, then the old key is ended.
+      const current = this.#live(await this.#get(readId));
+      if (!current) return "gone";
+      moved = current.data;
+    }
+    const result = await this.#update(id, (entry) => {
+      const current = moved ?? (readId === id ? this.#live(entry)?.data ?? null : null);
+      const next = nextSessionData(plan, current);
+      if (next === GONE) return "gone";
+      if (next === null) return "committed";
+      enforceSizeLimit(JSON.stringify(next), this.#maxBytes);
+      return { data: next, expires: plan.expires.getTime(), lifetime: plan.lifetime };
     });
-  }
-
-  async rename(fromId: string, toId: string, expires: Date): Promise<void> {
-    const stored = await this.read(fromId);
-    if (!stored) return;
-    // The new key first: a request still using the old id finds its data until the old key goes.
-    await this.#update(toId, () => ({ data: stored.data, expires: expires.getTime() }));
-    await this.destroy(fromId);
-  }
-
-  touch(id: string, expires: Date): Promise<void> {
-    // KV cannot change an expiration alone: the value is written again.
-    return this.#update(id, (current) => {
-      const entry = this.#live(current);
-      return entry ? { data: entry.data, expires: expires.getTime() } : KEEP;
-    });
-  }
-
-  destroy(id: string): Promise<void> {
-    return this.#call("delete", () => this.#kv.delete(this.#prefix + id));
+    if (result === "committed" && moved !== null) await this.#end(readId!);
+    return result;
   }
 
   async close(): Promise<void> {}
 
+  /** Leaves a tombstone under `id` until the session it held would have expired. */
+  async #end(id: string): Promise<void> {
+    await this.#update(id, (entry) => {
+      const expires = Math.max(entry?.expires ?? 0, this.#now() + KV_MIN_TTL_SECONDS * 1000);
+      return { ended: true, expires };
+    });
+  }
+
   /** Reads the value, lets `mutate` make the next one and puts it; again from the read after a 429. */
-  async #update(id: string, mutate: Mutation): Promise<void> {
+  async #update(id: string, mutate: Mutation): Promise<CommitResult> {
     for (let attempt = 0; ; attempt++) {
       const next = mutate(await this.#get(id));
-      if (next === KEEP) return;
+      if (typeof next === "string") return next;
       try {
-        return await this.#put(id, next);
+        await this.#put(id, next);
+        return "committed";
       } catch (error) {
         if (!isRateLimited(error) || attempt >= this.#retries) throw error;
         await sleep(this.#retryDelay * 2 ** attempt + Math.random() * 250);
@@ -122,8 +143,8 @@ export class WorkersKVSessionStore implements SessionStore {
     }
   }
 
-  #live(entry: Entry | null): Entry | null {
-    return entry && entry.expires > this.#now() ? entry : null;
+  #live(entry: Entry | null): LiveEntry | null {
+    return entry && !("ended" in entry) && entry.expires > this.#now() ? entry : null;
   }
 
   async #get(id: string): Promise<Entry | null> {
@@ -144,6 +165,7 @@ export class WorkersKVSessionStore implements SessionStore {
     } catch (error) {
       throw new SessionStoreUnavailableError(`Workers KV session store: ${operation} failed: ${String(error)}`, {
         cause: error,
+        outcomeUnknown: operation === "put",
       });
     }
   }
@@ -154,9 +176,12 @@ function parseEntry(json: string): Entry | null {
   try {
     const value: unknown = JSON.parse(json);
     if (typeof value !== "object" || value === null) return null;
-    const { data, expires } = value as Partial<Entry>;
-    if (typeof expires !== "number" || typeof data !== "object" || data === null || Array.isArray(data)) return null;
-    return { data, expires };
+    const { data, expires, lifetime = null, ended } = value as Partial<LiveEntry & Tombstone>;
+    if (typeof expires !== "number") return null;
+    if (ended === true) return { ended, expires };
+    if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
+    const validLifetime = lifetime === "browser" || (typeof lifetime === "number" && lifetime >= 0) ? lifetime : null;
+    return { data, expires, lifetime: validLifetime };
   } catch {
     return null;
   }

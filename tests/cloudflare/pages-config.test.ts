@@ -31,10 +31,25 @@ describe("the Pages Function's bindings, on workerd", () => {
     }
   });
 
-  it("refuses a production secret under 32 characters", async () => {
+  it("refuses a production secret under 32 characters, an older one too", async () => {
     const { status, text } = await get({ SESSION_SECRET: "short" });
     expect(status).toBe(500);
     expect(text).toContain("at least 32 characters");
+    const older = await get({ SESSION_SECRET: `${SECRET},x` });
+    expect(older.status).toBe(500);
+    expect(older.text).toContain("SESSION_SECRET: secret 2 of 2 is shorter than 32 characters.");
+  });
+
+  it("refuses an APP_ORIGIN that is not an origin, and checks writes against a valid one", async () => {
+    const wrong = await get({ SESSION_SECRET: SECRET, APP_ORIGIN: "https://shop.example/app" });
+    expect(wrong.status).toBe(500);
+    expect(wrong.text).toContain("APP_ORIGIN must be the app&#39;s public origin");
+
+    await pages.setBindings({ SESSION_SECRET: SECRET, APP_ORIGIN: "https://shop.example" });
+    const post = async (origin: string) =>
+      (await fetch(`${pages.url}/lab/probe`, { method: "POST", headers: { Origin: origin }, body: new URLSearchParams() })).status;
+    expect(await post("https://shop.example")).toBe(200);
+    expect(await post(pages.url)).toBe(403);
   });
 
   it("names the missing KV binding when SESSION_STORE=kv", async () => {
@@ -60,6 +75,20 @@ describe("the Pages Function's bindings, on workerd", () => {
     expect(await browser.sessionData()).toHaveProperty("mark:dev");
   });
 
+  it("names the production cookie __Host-session (Secure, Path=/, no Domain), the development one __session", async () => {
+    await pages.setBindings({ SESSION_SECRET: SECRET });
+    const production = await fetch(`${pages.url}/lab/mark/named`);
+    expect(setCookiesFor(production)).toEqual([]);
+    const [cookie] = setCookiesFor(production, "__Host-session");
+    expect(cookie).toMatch(/; Path=\/;.*; Secure;/);
+    expect(cookie).not.toMatch(/; Domain=/i);
+
+    await pages.setBindings({ ENVIRONMENT: "development" });
+    const development = await fetch(`${pages.url}/lab/mark/named`);
+    expect(setCookiesFor(development)).toHaveLength(1);
+    expect(setCookiesFor(development, "__Host-session")).toEqual([]);
+  });
+
   it("reads SESSION_COOKIE_NAME and SESSION_MAX_AGE like the Express server", async () => {
     await pages.setBindings({ SESSION_SECRET: SECRET, SESSION_COOKIE_NAME: "__pages", SESSION_MAX_AGE: "3600" });
     const response = await fetch(`${pages.url}/lab/mark/named`);
@@ -70,19 +99,19 @@ describe("the Pages Function's bindings, on workerd", () => {
     await pages.setBindings({ SESSION_SECRET: OLD_SECRET });
     const browser = new Browser(pages.url);
     await browser.fetch("/lab/mark/before-rotation");
-    const signedWithOld = browser.cookie("__session");
+    const signedWithOld = browser.cookie("__Host-session");
 
     await pages.setBindings({ SESSION_SECRET: `${SECRET},${OLD_SECRET}` });
     // Static files never read the session, so the stale signature is not refreshed there.
     const asset = await browser.fetch("/favicon.svg");
     expect(asset.status).toBe(200);
     expect(asset.headers.getSetCookie()).toEqual([]);
-    expect(browser.cookie("__session")).toBe(signedWithOld);
+    expect(browser.cookie("__Host-session")).toBe(signedWithOld);
 
     const read = await browser.fetch("/lab/session");
     expect(await read.json()).toHaveProperty("mark:before-rotation");
-    expect(setCookiesFor(read)).toHaveLength(1);
-    expect(browser.cookie("__session")).not.toBe(signedWithOld);
+    expect(setCookiesFor(read, "__Host-session")).toHaveLength(1);
+    expect(browser.cookie("__Host-session")).not.toBe(signedWithOld);
 
     // Once the old secret is retired, only the re-signed cookie still works.
     await pages.setBindings({ SESSION_SECRET: SECRET });

@@ -4,6 +4,8 @@ import { startPagesLocal, type PagesLocal } from "../../scripts/pages-local";
 import { Browser, setCookiesFor } from "../support/browser";
 
 export const PAGES_SECRET = "pages-test-secret-that-is-at-least-32-characters";
+/** The session cookie's name in production (no SESSION_COOKIE_NAME): Secure, Path=/, no Domain. */
+const COOKIE = "__Host-session";
 
 // The built Pages Function (functions/[[path]].js) in workerd, in production mode, over HTTP.
 describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store", (store) => {
@@ -27,7 +29,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     expect(page.status).toBe(200);
     expect(page.headers.get("Content-Type")).toBe("text/html");
     expect(await page.text()).toMatch(/data-testid="visits">1(<!-- -->)? (<!-- -->)?visit/);
-    expect(setCookiesFor(page)).toHaveLength(1);
+    expect(setCookiesFor(page, COOKIE)).toHaveLength(1);
     expect(await browser.sessionData()).toMatchObject({ visits: 1 });
   });
 
@@ -35,7 +37,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     const browser = new Browser(url);
     const response = await browser.fetch("/lab/mark/first");
     expect(await response.json()).toEqual({ ok: true, key: "first" });
-    const [cookie, ...others] = setCookiesFor(response);
+    const [cookie, ...others] = setCookiesFor(response, COOKIE);
     expect(others).toEqual([]);
     expect(cookie).toMatch(/; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     expect(response.headers.get("Vary")).toMatch(/Cookie/);
@@ -49,7 +51,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     for (const path of ["/lab/session", "/lab/ping"]) {
       const response = await browser.fetch(path);
       expect(response.status).toBe(200);
-      expect(setCookiesFor(response)).toEqual([]);
+      expect(setCookiesFor(response, COOKIE)).toEqual([]);
     }
     const stranger = await fetch(`${url}/lab/ping`);
     expect(stranger.headers.getSetCookie()).toEqual([]);
@@ -78,7 +80,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
       body: new URLSearchParams({ theme: "dark", density: "compact" }),
     });
     expect(posted.status).toBe(302);
-    expect(setCookiesFor(posted)).toHaveLength(1);
+    expect(setCookiesFor(posted, COOKIE)).toHaveLength(1);
     const first = await (await browser.fetch("/?_data=root")).json();
     expect(first).toMatchObject({ notice: "Preferences saved.", theme: "dark", density: "compact" });
     const second = (await (await browser.fetch("/?_data=root")).json()) as { notice: string | null; theme: string };
@@ -91,7 +93,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     await browser.fetch("/lab/mark/before");
     const failed = await browser.fetch("/lab/fail?key=x");
     expect(failed.status).toBe(500);
-    expect(setCookiesFor(failed)).toEqual([]);
+    expect(setCookiesFor(failed, COOKIE)).toEqual([]);
     const data = await browser.sessionData();
     expect(data).toHaveProperty("mark:before");
     expect(data).not.toHaveProperty("mark:x");
@@ -100,13 +102,13 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
   it("moves the session to a fresh id at sign in and clears the cookie at sign out", async () => {
     const browser = new Browser(url);
     await browser.fetch("/lab/mark/anonymous");
-    const before = browser.cookie("__session");
+    const before = browser.cookie(COOKIE);
     const keysBefore = store === "kv" ? await storedKeys() : [];
 
     const signedIn = await browser.fetch("/login", { method: "POST", body: new URLSearchParams({ name: "Ada" }) });
     expect(signedIn.status).toBe(302);
     expect(signedIn.headers.get("Location")).toBe("/");
-    expect(browser.cookie("__session")).not.toBe(before);
+    expect(browser.cookie(COOKIE)).not.toBe(before);
     expect(await browser.sessionData()).toMatchObject({ "mark:anonymous": expect.any(String), user: { name: "Ada" } });
     if (store === "kv") {
       const keysAfter = await storedKeys();
@@ -116,9 +118,9 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
 
     const signedOut = await browser.fetch("/logout", { method: "POST" });
     expect(signedOut.status).toBe(302);
-    const [cleared] = setCookiesFor(signedOut);
-    expect(cleared).toMatch(/^__session=;.*Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
-    expect(browser.cookie("__session")).toBeUndefined();
+    const [cleared] = setCookiesFor(signedOut, COOKIE);
+    expect(cleared).toMatch(/^__Host-session=;.*Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+    expect(browser.cookie(COOKIE)).toBeUndefined();
     expect(await browser.sessionData()).toEqual({});
     if (store === "kv") expect(await storedKeys()).toHaveLength(keysBefore.length - 1);
   });
@@ -129,7 +131,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     expect(await (await browser.fetch("/lab/mark/some%20key")).json()).toEqual({ ok: true, key: "some key" });
     const tooLong = await browser.fetch(`/lab/mark/${"k".repeat(201)}`);
     expect(tooLong.status).toBe(400);
-    expect(setCookiesFor(tooLong)).toEqual([]);
+    expect(setCookiesFor(tooLong, COOKIE)).toEqual([]);
     await browser.fetch("/lab/flash", { method: "POST", body: new URLSearchParams({ notice: "unread" }) });
 
     // Raw data: the flash is still there, unread, and reading it here did not consume it.
@@ -146,7 +148,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     const response = await browser.fetch(`/lab/write?key=big&size=${store === "kv" ? 70_000 : 5_000}`);
     expect(response.status).toBe(500);
     expect(await response.text()).toContain("The session is too large");
-    expect(setCookiesFor(response)).toEqual([]);
+    expect(setCookiesFor(response, COOKIE)).toEqual([]);
     expect(Object.keys(await browser.sessionData())).toEqual(["mark:small"]);
   });
 
@@ -154,7 +156,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
     it("keeps only the session id in the cookie and the data in SESSION_KV", async () => {
       const browser = new Browser(url);
       await browser.fetch("/lab/mark/secret-ish");
-      const value = decodeURIComponent(browser.cookie("__session") ?? "");
+      const value = decodeURIComponent(browser.cookie(COOKIE) ?? "");
       const id = JSON.parse(atob(value.slice(0, value.lastIndexOf("."))));
       expect(id).toMatch(/^[\w-]{32}$/);
       const kv = await pages.miniflare.getKVNamespace("SESSION_KV");

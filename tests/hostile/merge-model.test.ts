@@ -12,6 +12,7 @@ import type { TrackedSession } from "../../session/core/tracked-session";
 import { MemorySessionStore } from "../../session/stores/memory";
 import { RedisSessionStore } from "../../session/stores/redis";
 import { SqliteSessionStore } from "../../session/stores/sqlite";
+import { writeSession } from "../../session/stores/store-contract";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "../support/redis";
 import { TEST_SECRET } from "../support/server";
 
@@ -240,7 +241,7 @@ export async function checkScenario(harness: Harness, scenario: Scenario): Promi
   const { storages, store } = harness;
   const id = createSessionId();
   const expires = new Date(Date.now() + 60 * 60_000);
-  await store.apply(id, { set: structuredClone(scenario.initial), unset: [], consumed: {} }, expires);
+  await writeSession(store, id, { set: structuredClone(scenario.initial) }, expires);
   const cookieHeader = (await storages[0].cookie.serialize(id)).split(";")[0];
 
   let modelState: Data = structuredClone(scenario.initial);

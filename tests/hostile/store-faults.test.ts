@@ -12,11 +12,11 @@ import { createApp } from "../../server/app";
 import {
   createSessionId,
   createStoreSessionStorage,
-  emptyChanges,
   SessionCookie,
   SessionStoreUnavailableError,
 } from "../../session/core";
 import { SqliteSessionStore } from "../../session/stores/sqlite";
+import { writeSession } from "../../session/stores/store-contract";
 import { Browser } from "../support/browser";
 import { loadAppBuild, TEST_SECRET } from "../support/server";
 
@@ -86,7 +86,6 @@ class WriteLockHolder {
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "store-faults-")), "sessions.sqlite");
 const later = () => new Date(Date.now() + 60_000);
-const set = (values: Record<string, unknown>) => ({ ...emptyChanges(), set: values });
 
 describe("SQLite store under another process's write lock", () => {
   const open: SqliteSessionStore[] = [];
@@ -110,10 +109,10 @@ describe("SQLite store under another process's write lock", () => {
     const filename = tempFile();
     const store = make(filename, 5_000);
     const id = createSessionId();
-    await store.apply(id, set({ before: 1 }), later());
+    await writeSession(store, id, { set: { before: 1 } }, later());
 
     const holder = await hold(filename, 300);
-    await store.apply(id, set({ during: 1 }), later());
+    await writeSession(store, id, { set: { during: 1 } }, later());
     const committedAt = Date.now();
     // It committed, and only after the holder let go: it waited instead of failing.
     expect(committedAt).toBeGreaterThanOrEqual(await holder.releasedAt());
@@ -124,11 +123,11 @@ describe("SQLite store under another process's write lock", () => {
     const filename = tempFile();
     const store = make(filename, 250);
     const id = createSessionId();
-    await store.apply(id, set({ before: 1 }), later());
+    await writeSession(store, id, { set: { before: 1 } }, later());
 
     const holder = await hold(filename);
     const startedAt = Date.now();
-    const error = await store.apply(id, set({ during: 1 }), later()).catch((caught: unknown) => caught);
+    const error = await writeSession(store, id, { set: { during: 1 } }, later()).catch((caught: unknown) => caught);
     const waited = Date.now() - startedAt;
     expect(error).toBeInstanceOf(SessionStoreUnavailableError);
     expect((error as Error).message).toMatch(/SQLITE_BUSY/);
@@ -139,7 +138,7 @@ describe("SQLite store under another process's write lock", () => {
     expect((await store.read(id))?.data).toEqual({ before: 1 });
 
     await holder.release();
-    await store.apply(id, set({ after: 1 }), later());
+    await writeSession(store, id, { set: { after: 1 } }, later());
     expect((await store.read(id))?.data).toEqual({ before: 1, after: 1 });
   });
 });

@@ -8,6 +8,7 @@ import type { ServerBuild } from "@remix-run/node";
 
 import { createApp } from "../../server/app";
 import { loadConfig, type ServerConfig } from "../../server/config";
+import { originPolicyOf } from "../../server/session-settings";
 import { createSessionStorage, type AppSessionStorage } from "../../server/sessions";
 
 export const TEST_SECRET = "test-secret-that-is-at-least-32-characters-long";
@@ -45,6 +46,7 @@ export async function startTestServer(
     sessionStorage,
     mode: options.mode ?? "production",
     commitOnServerError: config.session.commitOnServerError,
+    originPolicy: originPolicyOf(config.session),
     log: options.log ?? false,
   });
   const server = app.listen(0, "127.0.0.1");

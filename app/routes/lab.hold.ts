@@ -1,0 +1,62 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+
+const LIMIT_MS = 10_000;
+
+interface Hold {
+  held: Promise<void>;
+  released: Promise<void>;
+  markHeld: () => void;
+  release: () => void;
+}
+
+const holds = new Map<string, Hold>();
+
+function holdFor(key: string): Hold {
+  let hold = holds.get(key);
+  if (!hold) {
+    let markHeld = () => {};
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (markHeld = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    hold = { held, released, markHeld, release };
+    holds.set(key, hold);
+  }
+  return hold;
+}
+
+/** True when `promise` settled within the limit. */
+function within(promise: Promise<void>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LIMIT_MS)));
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+function keyOf(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
+}
+
+/** GET /lab/hold?key=K blocks (no session access) until POST /lab/hold key=K releases it (intent=wait: only await K being held); 10 s bound each. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const key = keyOf(new URL(request.url).searchParams.get("key"));
+  if (!key) return json({ error: "The key must be 1 to 200 characters." }, { status: 400 });
+  const hold = holdFor(key);
+  hold.markHeld();
+  const released = await within(hold.released);
+  holds.delete(key);
+  return released ? json({ released: key }) : json({ error: `Hold ${key} was never released.` }, { status: 504 });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const key = keyOf(form.get("key"));
+  if (!key) return json({ error: "The key must be 1 to 200 characters." }, { status: 400 });
+  const hold = holdFor(key);
+  if (!(await within(hold.held))) {
+    if (holds.get(key) === hold) holds.delete(key);
+    return json({ error: `No hold ${key} appeared.` }, { status: 404 });
+  }
+  if (form.get("intent") === "wait") return json({ held: key });
+  hold.release();
+  return json({ released: true });
+}

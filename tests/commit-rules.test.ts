@@ -165,6 +165,17 @@ describe.each(STORES)("commit rules, %s store", (store) => {
       expect(cookies[0]).toMatch(/Expires=Thu, 01 Jan 1970/);
       if (serverSide(store)) expect(await storedData(server, before)).toEqual({});
     });
+
+    it(`${serverSide(store) ? "saves" : "cannot save (one cookie, one copy):"} context.session's changes beside a library's own hand-committed session`, async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/x");
+      const response = await browser.fetch("/lab/hand-commit?library");
+      expect(setCookiesFor(response)).toHaveLength(1);
+      const data = await browser.sessionData();
+      expect(data).toMatchObject({ "mark:library": "by the library", "mark:x": expect.any(String) });
+      if (serverSide(store)) expect(data).toHaveProperty("mark:beside", "beside the library");
+      else expect(data).not.toHaveProperty("mark:beside");
+    });
   });
 
   describe("7. sign in regenerates the id, sign out destroys the session", () => {
@@ -209,6 +220,23 @@ describe.each(STORES)("commit rules, %s store", (store) => {
     it("keeps the app's Cache-Control but takes out what lets a shared cache store it", async () => {
       const response = await new Browser(url).fetch(`/lab/cached?cc=${encodeURIComponent("public, max-age=60")}`);
       expect(response.headers.get("Cache-Control")).toBe("private, max-age=60");
+    });
+
+    it("reads Cache-Control directives whatever their case and spacing", async () => {
+      const cc = encodeURIComponent("s-maxage = 600, PUBLIC, max-age=5");
+      const response = await new Browser(url).fetch(`/lab/cached?cc=${cc}`);
+      expect(response.headers.get("Cache-Control")).toBe("private, max-age=5");
+    });
+
+    it("treats a cookie the app committed by hand the same way", async () => {
+      const browser = new Browser(url);
+      await browser.fetch("/lab/mark/x");
+      for (const path of ["/lab/hand-commit", "/lab/hand-commit?destroy"]) {
+        const response = await browser.fetch(path);
+        expect(setCookiesFor(response)).toHaveLength(1);
+        expect(response.headers.get("Vary")).toMatch(/\bCookie\b/);
+        expect(response.headers.get("Cache-Control")).toBe("private, no-cache");
+      }
     });
   });
 

@@ -159,4 +159,42 @@ describe("WorkersKVSessionStore", () => {
     await racing.commit(planFor(id, { changes: set({ first: 1 }) }));
     expect((await store.read(id))?.data).toEqual({ start: 1, first: 1 });
   });
+
+  it("refuses a commit that read the session before sign-out: the tombstone is there, not the old session", async () => {
+    const prefix = freshPrefix();
+    const store = new WorkersKVSessionStore({ kv, prefix });
+    const id = createSessionId();
+    await writeSession(store, id, { set: { user: "ada" } });
+    await store.commit(planFor(id, { destroy: true, id: null }));
+    // A request that read the session before the sign-out commits a rolling touch and a write.
+    expect(await store.commit(planFor(id))).toBe("gone");
+    expect(await store.commit(planFor(id, { changes: set({ theme: "dark" }) }))).toBe("gone");
+    expect(await store.read(id)).toBeNull();
+    expect(JSON.parse((await kv.get(prefix + id, "text"))!)).toMatchObject({ ended: true });
+  });
+
+  it("still lets a commit whose get ran before the tombstone's put write the old id once (the documented window)", async () => {
+    const prefix = freshPrefix();
+    const store = new WorkersKVSessionStore({ kv, prefix });
+    const id = createSessionId();
+    await writeSession(store, id, { set: { user: "ada" } });
+    let signedOut = false;
+    const racing = new WorkersKVSessionStore({
+      prefix,
+      kv: {
+        get: async (key, type) => {
+          const value = await kv.get(key, type);
+          if (!signedOut) {
+            signedOut = true;
+            await store.commit(planFor(id, { destroy: true, id: null }));
+          }
+          return value;
+        },
+        put: (key, value, options) => kv.put(key, value, options),
+        delete: (key) => kv.delete(key),
+      },
+    });
+    expect(await racing.commit(planFor(id, { changes: set({ theme: "dark" }) }))).toBe("committed");
+    expect((await store.read(id))?.data).toEqual({ user: "ada", theme: "dark" });
+  });
 });

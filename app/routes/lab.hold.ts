@@ -36,15 +36,20 @@ function keyOf(value: unknown): string | null {
   return typeof value === "string" && value.length > 0 && value.length <= 200 ? value : null;
 }
 
-/** GET /lab/hold?key=K blocks (no session access) until POST /lab/hold key=K releases it (intent=wait: only await K being held); 10 s bound each. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const key = keyOf(new URL(request.url).searchParams.get("key"));
+/** GET /lab/hold?key=K[&mark=M] blocks until POST /lab/hold key=K releases it (intent=wait: only await K being held), then sets `mark:M` (ISO time) in the session it read before blocking; 10 s bound each. */
+export async function loader({ request, context: { session } }: LoaderFunctionArgs) {
+  const params = new URL(request.url).searchParams;
+  const key = keyOf(params.get("key"));
   if (!key) return json({ error: "The key must be 1 to 200 characters." }, { status: 400 });
+  const mark = params.has("mark") ? keyOf(params.get("mark")) : null;
+  if (params.has("mark") && !mark) return json({ error: "The mark must be 1 to 200 characters." }, { status: 400 });
   const hold = holdFor(key);
   hold.markHeld();
   const released = await within(hold.released);
   holds.delete(key);
-  return released ? json({ released: key }) : json({ error: `Hold ${key} was never released.` }, { status: 504 });
+  if (!released) return json({ error: `Hold ${key} was never released.` }, { status: 504 });
+  if (mark) session.set(`mark:${mark}`, new Date().toISOString());
+  return json({ released: key });
 }
 
 export async function action({ request }: ActionFunctionArgs) {

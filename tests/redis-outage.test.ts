@@ -117,6 +117,35 @@ describeWithRedis("the Redis store through an outage", () => {
     expect(Object.keys(await browser.sessionData())).toContain("mark:after");
   });
 
+  it("says a commit Redis did not answer in time may or may not have been saved", async () => {
+    const app = await AppProcess.start({ SESSION_STORE: "redis", REDIS_URL: redis.url });
+    apps.push(app);
+    const browser = new Browser(app.url);
+    expect((await browser.fetch("/lab/mark/before", bounded(10_000))).status).toBe(200);
+
+    // The held request reads the session now and writes its mark once released, while Redis hangs.
+    const held = browser.fetch("/lab/hold?key=deadline&mark=during", bounded(20_000));
+    // Without a cookie these two never touch Redis.
+    const hold = (intent: string) =>
+      fetch(`${app.url}/lab/hold`, {
+        method: "POST",
+        body: new URLSearchParams({ key: "deadline", intent }),
+        ...bounded(15_000),
+      });
+    expect((await hold("wait")).status).toBe(200);
+    redis.pause();
+    try {
+      expect((await hold("release")).status).toBe(200);
+      const response = await held;
+      expect(response.status).toBe(503);
+      const page = await response.text();
+      expect(page).toContain("may or may not have been saved");
+      expect(page).not.toContain("Nothing was saved");
+    } finally {
+      redis.resume();
+    }
+  });
+
   it("never leaves a half-applied change set, even when Redis is killed mid-stream", async () => {
     const store = await RedisSessionStore.connect({ url: redis.url, prefix: "outage:", log: () => {} });
     try {

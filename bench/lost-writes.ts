@@ -1,5 +1,7 @@
 import { Browser } from "../tests/support/browser";
 
+import { COOKIE_NAME } from "./constants";
+
 /** Writes made and kept when K clients of one session write at the same moment. */
 export interface LostWritesResult {
   /** Clients writing at once, each its own key. */
@@ -30,7 +32,7 @@ export async function measureLostWrites(
   const [baseUrl] = baseUrls;
   const browser = new Browser(baseUrl);
   await expectOk(browser.fetch("/lab/mark/owner"), "creating the shared session");
-  if (!browser.cookie("__session")) throw new Error(`${baseUrl} set no session cookie on its first write`);
+  if (!browser.cookie(COOKIE_NAME)) throw new Error(`${baseUrl} set no session cookie on its first write`);
 
   let made = 0;
   const keptPerRound: number[] = [];

@@ -27,7 +27,13 @@ describe("createApp", () => {
 describe("autoCommitOptions", () => {
   it("carries the origin policy the settings describe", () => {
     const config = loadConfig(
-      { NODE_ENV: "test", SESSION_SECRET: SECRET, SESSION_STORE: "cookie", APP_ORIGIN: "https://Shop.Example", TRUST_PROXY: "1" },
+      {
+        NODE_ENV: "test",
+        SESSION_SECRET: SECRET,
+        SESSION_STORE: "cookie",
+        APP_ORIGIN: "https://Shop.Example",
+        TRUST_PROXY: "1",
+      },
       () => {},
     );
     const policy = originPolicyOf(config.session);

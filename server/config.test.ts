@@ -62,6 +62,14 @@ describe("loadConfig", () => {
     expect(load({ NODE_ENV: "production", SESSION_COOKIE_NAME: "__app" }).session.cookieName).toBe("__app");
   });
 
+  it("refuses a __Host- or __Secure- SESSION_COOKIE_NAME outside production, where browsers would drop the cookie", () => {
+    for (const name of ["__Host-session", "__Secure-session"]) {
+      const error = errorOf(() => load({ NODE_ENV: "development", SESSION_COOKIE_NAME: name }));
+      expect(error.message).toMatch(new RegExp(`^SESSION_COOKIE_NAME "${name}" needs a Secure cookie`));
+      expect(load({ NODE_ENV: "production", SESSION_COOKIE_NAME: name }).session.cookieName).toBe(name);
+    }
+  });
+
   it("reads APP_ORIGIN as a normalised origin and TRUST_PROXY as a boolean", () => {
     const config = load({ APP_ORIGIN: "https://Shop.Example:443", TRUST_PROXY: "true" });
     expect(config.session).toMatchObject({ appOrigin: "https://shop.example", trustProxy: true });
@@ -80,7 +88,9 @@ describe("loadConfig", () => {
     "not a url",
   ])("refuses APP_ORIGIN=%s, saying it must be an http(s) origin without a path", (value) => {
     const error = errorOf(() => load({ APP_ORIGIN: value }));
-    expect(error.message).toMatch(/^APP_ORIGIN must be the app's public origin, http:\/\/ or https:\/\/ with a host and an optional port but no path/);
+    expect(error.message).toMatch(
+      /^APP_ORIGIN must be the app's public origin, http:\/\/ or https:\/\/ with a host and an optional port but no path/,
+    );
     if (!value.includes("pw@")) expect(error.message).toContain(`got "${value}"`);
     expect(error.message).not.toContain("pw@");
   });
@@ -210,7 +220,9 @@ describe("the Redis settings", () => {
     ["user:hunter2@cache:6379", "user:***@cache:6379"],
   ])("names a REDIS_URL it cannot use (%s) with its password masked, whatever the password holds", (url, masked) => {
     const error = errorOf(() => load({ SESSION_STORE: "redis", REDIS_URL: url }));
-    expect(error.message).toContain(`REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${masked}"`);
+    expect(error.message).toContain(
+      `REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${masked}"`,
+    );
     const password = url.slice(url.indexOf(":", url.indexOf("user") + 1) + 1, url.lastIndexOf("@"));
     expect(error.message).not.toContain(password);
   });

@@ -88,7 +88,9 @@ function redisSettings(env: Settings): { url: string; prefix: string } {
     // Reported below with the value.
   }
   if (protocol !== "redis:" && protocol !== "rediss:") {
-    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${maskUrlCredentials(url)}".`);
+    throw new ConfigError(
+      `REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${maskUrlCredentials(url)}".`,
+    );
   }
   return { url, prefix: text(env, "SESSION_REDIS_PREFIX") || "session:" };
 }

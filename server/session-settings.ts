@@ -56,11 +56,17 @@ export const MIN_SECRET_LENGTH = 32;
 
 /** Reads the session settings every runtime shares. */
 export function readSessionSettings(env: Settings, mode: Mode): SessionSettings {
+  const secure = mode === "production";
+  const cookieName = text(env, "SESSION_COOKIE_NAME") || (secure ? PRODUCTION_COOKIE_NAME : DEVELOPMENT_COOKIE_NAME);
+  if (!secure && /^__(host|secure)-/i.test(cookieName)) {
+    throw new ConfigError(
+      `SESSION_COOKIE_NAME "${cookieName}" needs a Secure cookie, which only production sends: browsers drop a cookie with that prefix without it. Leave SESSION_COOKIE_NAME unset (production then uses ${PRODUCTION_COOKIE_NAME}, ${mode} ${DEVELOPMENT_COOKIE_NAME}) or pick a name without the prefix.`,
+    );
+  }
   const appOrigin = origin(env, "APP_ORIGIN");
   return {
-    cookieName:
-      text(env, "SESSION_COOKIE_NAME") || (mode === "production" ? PRODUCTION_COOKIE_NAME : DEVELOPMENT_COOKIE_NAME),
-    secure: mode === "production",
+    cookieName,
+    secure,
     maxAge: integer(env, "SESSION_MAX_AGE", 30 * 24 * 60 * 60, { min: 60 }),
     rollingInterval: integer(env, "SESSION_ROLLING_INTERVAL", 60 * 60, { min: 0 }),
     maxBytes: integer(env, "SESSION_MAX_BYTES", 64 * 1024, { min: 1024 }),

@@ -21,7 +21,11 @@ describe("maskUrlCredentials", () => {
     ["?", "redis://user:pa?ss@host", "redis://user:***@host"],
     ["\\", "redis://user:pa\\ss@host", "redis://user:***@host"],
     ["all of them", "redis://user:/@:#?/x@host:6379/0", "redis://user:***@host:6379/0"],
-    ["digits and a slash (new URL reads it as a port and a path)", "redis://user:123/abc@host:6379", "redis://user:***@host:6379"],
+    [
+      "digits and a slash (new URL reads it as a port and a path)",
+      "redis://user:123/abc@host:6379",
+      "redis://user:***@host:6379",
+    ],
   ])("never shows a password containing %s", (_what, url, masked) => {
     expect(maskUrlCredentials(url)).toBe(masked);
   });
@@ -37,7 +41,14 @@ describe("maskUrlCredentials", () => {
   });
 
   it("leaves URLs without credentials as they are", () => {
-    for (const url of ["redis://127.0.0.1:6379", "redis://cache:6379/2", "127.0.0.1:6379", "", "not a url", "https://example.com/a?b=c#d"]) {
+    for (const url of [
+      "redis://127.0.0.1:6379",
+      "redis://cache:6379/2",
+      "127.0.0.1:6379",
+      "",
+      "not a url",
+      "https://example.com/a?b=c#d",
+    ]) {
       expect(maskUrlCredentials(url)).toBe(url);
     }
   });
@@ -45,8 +56,15 @@ describe("maskUrlCredentials", () => {
   it("shows no part of the password for generated URLs", () => {
     const alphabet = "ab/@:#?\\%.-_~!$&'()*+,;= ";
     for (let run = 0; run < 2000; run++) {
-      const password = "PW" + Array.from({ length: 1 + (run % 12) }, (_, i) => alphabet[(run * 7 + i * 13) % alphabet.length]).join("") + "Z";
-      for (const url of [`redis://user:${password}@host:6379/0`, `redis://:${password}@host`, `user:${password}@host`]) {
+      const password =
+        "PW" +
+        Array.from({ length: 1 + (run % 12) }, (_, i) => alphabet[(run * 7 + i * 13) % alphabet.length]).join("") +
+        "Z";
+      for (const url of [
+        `redis://user:${password}@host:6379/0`,
+        `redis://:${password}@host`,
+        `user:${password}@host`,
+      ]) {
         const masked = maskUrlCredentials(url);
         expect(masked, url).not.toContain("PW");
         expect(masked, url).not.toContain("Z");

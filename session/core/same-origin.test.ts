@@ -6,8 +6,11 @@ import { isCrossOriginWrite, type OriginPolicy } from "./same-origin";
  * A request as the Express adapter hands it over: the URL's scheme from `req.protocol`, and the
  * headers as the client sent them (`Host` included).
  */
-const request = (method: string, headers: Record<string, string> = {}, url = "http://shop.example:3000/cart?_data=routes%2Fcart") =>
-  new Request(url, { method, headers: { Host: "shop.example:3000", ...headers } });
+const request = (
+  method: string,
+  headers: Record<string, string> = {},
+  url = "http://shop.example:3000/cart?_data=routes%2Fcart",
+) => new Request(url, { method, headers: { Host: "shop.example:3000", ...headers } });
 
 const refused = (method: string, headers: Record<string, string>, policy?: OriginPolicy, url?: string) =>
   isCrossOriginWrite(request(method, headers, url), policy);
@@ -15,7 +18,11 @@ const refused = (method: string, headers: Record<string, string>, policy?: Origi
 describe("isCrossOriginWrite", () => {
   it("never refuses GET, HEAD or OPTIONS, whatever their Origin and Sec-Fetch-Site", () => {
     for (const method of ["GET", "HEAD", "OPTIONS"]) {
-      const cases: Record<string, string>[] = [{ Origin: "https://evil.example" }, { Origin: "null" }, { "Sec-Fetch-Site": "cross-site" }];
+      const cases: Record<string, string>[] = [
+        { Origin: "https://evil.example" },
+        { Origin: "null" },
+        { "Sec-Fetch-Site": "cross-site" },
+      ];
       for (const headers of cases) {
         expect(refused(method, headers), `${method} ${JSON.stringify(headers)}`).toBe(false);
         expect(refused(method, headers, { appOrigin: "https://shop.example" })).toBe(false);
@@ -26,9 +33,15 @@ describe("isCrossOriginWrite", () => {
   it("lets writes from this origin through: scheme, Host and port, default ports and case normalised", () => {
     expect(refused("POST", { Origin: "http://shop.example:3000" })).toBe(false);
     expect(refused("PATCH", { Origin: "http://SHOP.Example:3000" })).toBe(false);
-    expect(refused("PUT", { Host: "shop.example:80", Origin: "http://shop.example" }, {}, "http://shop.example/cart")).toBe(false);
-    expect(refused("PUT", { Host: "shop.example", Origin: "http://shop.example:80" }, {}, "http://shop.example/cart")).toBe(false);
-    expect(refused("DELETE", { Host: "shop.example", Origin: "https://shop.example:443" }, {}, "https://shop.example/cart")).toBe(false);
+    expect(
+      refused("PUT", { Host: "shop.example:80", Origin: "http://shop.example" }, {}, "http://shop.example/cart"),
+    ).toBe(false);
+    expect(
+      refused("PUT", { Host: "shop.example", Origin: "http://shop.example:80" }, {}, "http://shop.example/cart"),
+    ).toBe(false);
+    expect(
+      refused("DELETE", { Host: "shop.example", Origin: "https://shop.example:443" }, {}, "https://shop.example/cart"),
+    ).toBe(false);
   });
 
   it("refuses writes from another host, port or scheme, an opaque origin or a malformed one", () => {
@@ -46,8 +59,12 @@ describe("isCrossOriginWrite", () => {
   });
 
   it("compares the scheme: https://host is not the origin of an http site", () => {
-    expect(refused("POST", { Host: "shop.example", Origin: "https://shop.example" }, {}, "http://shop.example/cart")).toBe(true);
-    expect(refused("POST", { Host: "shop.example", Origin: "http://shop.example" }, {}, "https://shop.example/cart")).toBe(true);
+    expect(
+      refused("POST", { Host: "shop.example", Origin: "https://shop.example" }, {}, "http://shop.example/cart"),
+    ).toBe(true);
+    expect(
+      refused("POST", { Host: "shop.example", Origin: "http://shop.example" }, {}, "https://shop.example/cart"),
+    ).toBe(true);
   });
 
   it("takes the host from the Host header, not from the URL (which Express builds with X-Forwarded-Host's port)", () => {
@@ -73,7 +90,9 @@ describe("isCrossOriginWrite", () => {
     expect(refused("POST", { ...forwarded, Origin: "http://shop.example:3000" }, policy)).toBe(true);
     expect(refused("POST", { ...forwarded, Origin: "https://internal:3000" }, policy)).toBe(true);
     // Only the host forwarded: the scheme is the request's own, and the other way round.
-    expect(refused("POST", { "X-Forwarded-Host": "www.shop.example", Origin: "http://www.shop.example" }, policy)).toBe(false);
+    expect(refused("POST", { "X-Forwarded-Host": "www.shop.example", Origin: "http://www.shop.example" }, policy)).toBe(
+      false,
+    );
     expect(refused("POST", { "X-Forwarded-Proto": "https", Origin: "https://shop.example:3000" }, policy)).toBe(false);
     // Nothing forwarded: Host and the URL's scheme, as without a proxy.
     expect(refused("POST", { Origin: "http://shop.example:3000" }, policy)).toBe(false);
@@ -88,7 +107,11 @@ describe("isCrossOriginWrite", () => {
     expect(refused("POST", { ...behindProxy, Origin: "http://shop.example" }, policy)).toBe(true);
     expect(refused("POST", { ...behindProxy, Origin: "https://shop.example:8443" }, policy)).toBe(true);
     expect(refused("POST", { ...behindProxy, Origin: "http://app-internal:3000" }, policy)).toBe(true);
-    const forwarded = { "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", Origin: "https://evil.example" };
+    const forwarded = {
+      "X-Forwarded-Host": "evil.example",
+      "X-Forwarded-Proto": "https",
+      Origin: "https://evil.example",
+    };
     expect(refused("POST", { ...behindProxy, ...forwarded }, { ...policy, trustProxy: true })).toBe(true);
   });
 
@@ -105,17 +128,30 @@ describe("isCrossOriginWrite", () => {
   });
 
   it("refuses a write with an Origin when this site's own origin cannot be worked out from Host", () => {
-    for (const host of ["evil.example/@shop.example:3000", "shop.example:3000@evil.example", "shop example", "shop.example:port"]) {
+    for (const host of [
+      "evil.example/@shop.example:3000",
+      "shop.example:3000@evil.example",
+      "shop example",
+      "shop.example:port",
+    ]) {
       expect(refused("POST", { Host: host, Origin: "http://shop.example:3000" }), host).toBe(true);
     }
     // A forwarded scheme that is not http(s) is no origin either.
-    expect(refused("POST", { "X-Forwarded-Proto": "javascript", Origin: "http://shop.example:3000" }, { trustProxy: true })).toBe(true);
+    expect(
+      refused("POST", { "X-Forwarded-Proto": "javascript", Origin: "http://shop.example:3000" }, { trustProxy: true }),
+    ).toBe(true);
   });
 
   it("falls back to the URL's host when the request has no Host header (HTTP/1.0, hand-made requests)", () => {
-    const bare = new Request("http://shop.example:3000/cart", { method: "POST", headers: { Origin: "http://shop.example:3000" } });
+    const bare = new Request("http://shop.example:3000/cart", {
+      method: "POST",
+      headers: { Origin: "http://shop.example:3000" },
+    });
     expect(isCrossOriginWrite(bare)).toBe(false);
-    const forged = new Request("http://shop.example:3000/cart", { method: "POST", headers: { Origin: "http://evil.example" } });
+    const forged = new Request("http://shop.example:3000/cart", {
+      method: "POST",
+      headers: { Origin: "http://evil.example" },
+    });
     expect(isCrossOriginWrite(forged)).toBe(true);
   });
 

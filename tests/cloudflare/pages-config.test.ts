@@ -46,8 +46,10 @@ describe("the Pages Function's bindings, on workerd", () => {
     expect(wrong.text).toContain("APP_ORIGIN must be the app&#39;s public origin");
 
     await pages.setBindings({ SESSION_SECRET: SECRET, APP_ORIGIN: "https://shop.example" });
-    const post = async (origin: string) =>
-      (await fetch(`${pages.url}/lab/probe`, { method: "POST", headers: { Origin: origin }, body: new URLSearchParams() })).status;
+    const post = async (origin: string) => {
+      const init = { method: "POST", headers: { Origin: origin }, body: new URLSearchParams() };
+      return (await fetch(`${pages.url}/lab/probe`, init)).status;
+    };
     expect(await post("https://shop.example")).toBe(200);
     expect(await post(pages.url)).toBe(403);
   });

@@ -24,6 +24,7 @@ export interface PagesEnv {
   SESSION_KV?: KVNamespaceLike;
   SESSION_COOKIE_NAME?: string;
   SESSION_MAX_AGE?: string;
+  SESSION_BROWSER_MAX_AGE?: string;
   SESSION_ROLLING_INTERVAL?: string;
   SESSION_MAX_BYTES?: string;
   SESSION_COMMIT_ON_ERROR?: string;

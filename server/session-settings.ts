@@ -34,6 +34,8 @@ export interface SessionSettings {
   cookieName: string;
   secure: boolean;
   maxAge: number;
+  /** How long the server keeps a session whose cookie lasts as long as the browser (`setLifetime("browser")`). */
+  browserMaxAge: number;
   rollingInterval: number;
   maxBytes: number;
   commitOnServerError: boolean;
@@ -68,6 +70,7 @@ export function readSessionSettings(env: Settings, mode: Mode): SessionSettings 
     cookieName,
     secure,
     maxAge: integer(env, "SESSION_MAX_AGE", 30 * 24 * 60 * 60, { min: 60 }),
+    browserMaxAge: integer(env, "SESSION_BROWSER_MAX_AGE", 24 * 60 * 60, { min: 60 }),
     rollingInterval: integer(env, "SESSION_ROLLING_INTERVAL", 60 * 60, { min: 0 }),
     maxBytes: integer(env, "SESSION_MAX_BYTES", 64 * 1024, { min: 1024 }),
     commitOnServerError: boolean(env, "SESSION_COMMIT_ON_ERROR", false),
@@ -176,15 +179,11 @@ export function createAppSessionStorage(
     secure: settings.secure,
     maxAge: settings.maxAge,
   });
-  if (!store) return createCookieSessionStorage({ cookie });
-  return createStoreSessionStorage({ cookie, store, rollingInterval: settings.rollingInterval });
+  const lifetimes = { rollingInterval: settings.rollingInterval, browserLifetime: settings.browserMaxAge };
+  if (!store) return createCookieSessionStorage({ cookie, ...lifetimes });
+  return createStoreSessionStorage({ cookie, store, ...lifetimes });
 }
 
-/**
- * What `autoCommitOptions` returns: `AutoCommitOptions` plus the cross-origin write policy. The
- * intersection keeps `originPolicy` typed (and compiling) whether or not `AutoCommitOptions` declares
- * it yet; once it does, this is the same type.
- */
 export type AppAutoCommitOptions = AutoCommitOptions<SessionData, SessionFlashData> & { originPolicy: OriginPolicy };
 
 /**
@@ -208,6 +207,18 @@ export function autoCommitOptions(
               `[session] "${key}" changed after the response headers were sent (inside deferred data?); this change was not saved. Make it in the loader before returning.`,
             )
         : undefined,
+    onDroppedChanges:
+      mode === "development"
+        ? (keys) =>
+            console.warn(
+              `[session] ${keys.map((key) => `"${key}"`).join(", ")} changed in context.session but not saved: the response carries a session cookie committed by hand for another session (or the cookie store, which keeps one copy). Commit context.session itself, or make the change on the session you commit.`,
+            )
+        : undefined,
     onStoreError: (error) => console.error(`[session] ${(error as Error).message}`),
+    onInterrupted: (request) => {
+      console.warn(
+        `[session] ${request.method} ${new URL(request.url).pathname}: the session was signed in or out by another request while this one ran; its changes were not saved and no cookie was sent.`,
+      );
+    },
   };
 }

@@ -38,7 +38,9 @@ const app = createApp({
 const server: Server = app.listen(config.port, config.host, async () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  console.log(`Remix app ready at http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (sessions: ${config.session.store})`);
+  console.log(
+    `Remix app ready at http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (sessions: ${config.session.store})`,
+  );
   await listening();
 });
 

@@ -85,10 +85,7 @@ describe("loadPagesConfig", () => {
       'SESSION_STORE must be one of cookie, kv on Cloudflare; got "redis"',
     ],
     [{ SESSION_SECRET: SECRET, SESSION_STORE: "kv" }, "needs a KV namespace bound as SESSION_KV"],
-    [
-      { SESSION_SECRET: SECRET, SESSION_MAX_AGE: "59" },
-      'SESSION_MAX_AGE must be a whole number at least 60; got "59"',
-    ],
+    [{ SESSION_SECRET: SECRET, SESSION_MAX_AGE: "59" }, 'SESSION_MAX_AGE must be a whole number at least 60; got "59"'],
     [{ SESSION_SECRET: SECRET, SESSION_MAX_BYTES: "1.5" }, "SESSION_MAX_BYTES must be a whole number"],
     [
       { SESSION_SECRET: SECRET, SESSION_COMMIT_ON_ERROR: "maybe" },

@@ -180,7 +180,9 @@ describe("loadConfig", () => {
     expect(first.session.secrets).toHaveLength(1);
     expect(first.session.secrets[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(second.session.secrets).toEqual(first.session.secrets);
-    expect(warnings[0]).toMatch(/^SESSION_SECRET is not set; using a development secret kept in .*\.dev-session-secret/);
+    expect(warnings[0]).toMatch(
+      /^SESSION_SECRET is not set; using a development secret kept in .*\.dev-session-secret/,
+    );
   });
 });
 describe("the Redis settings", () => {

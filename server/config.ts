@@ -36,7 +36,7 @@ export interface ServerConfig {
 }
 
 const MISSING_SECRET =
-  'SESSION_SECRET is not set. Production needs it to sign session cookies: set SESSION_SECRET to a long random string (for example the output of `node -e "console.log(crypto.randomBytes(32).toString(\'hex\'))"`). Several comma-separated secrets rotate: the first signs, all verify.';
+  "SESSION_SECRET is not set. Production needs it to sign session cookies: set SESSION_SECRET to a long random string (for example the output of `node -e \"console.log(crypto.randomBytes(32).toString('hex'))\"`). Several comma-separated secrets rotate: the first signs, all verify.";
 
 /** Reads and checks the configuration; throws `ConfigError` naming the setting at fault. */
 export function loadConfig(env: Settings = process.env, warn: (message: string) => void = console.warn): ServerConfig {

@@ -106,7 +106,13 @@ export function readSecrets(env: Settings, mode: Mode, missingMessage: string): 
 }
 
 /** A setting that must be one of `allowed`, or `fallback` when unset. */
-export function oneOf<T extends string>(env: Settings, name: string, allowed: readonly T[], fallback: T, where = ""): T {
+export function oneOf<T extends string>(
+  env: Settings,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+  where = "",
+): T {
   const raw = text(env, name);
   if (raw === "") return fallback;
   if (!allowed.includes(raw as T)) {

@@ -187,7 +187,10 @@ describe.each(STORES)("commit rules, %s store", (store) => {
       expect(response.status).toBe(302);
       expect(setCookiesFor(response)).toHaveLength(1);
       expect(browser.cookieHeader).not.toBe(before);
-      expect(await browser.sessionData()).toMatchObject({ user: { name: "Ada" }, "mark:pre-login": expect.any(String) });
+      expect(await browser.sessionData()).toMatchObject({
+        user: { name: "Ada" },
+        "mark:pre-login": expect.any(String),
+      });
       if (serverSide(store)) {
         const oldId = (await server.sessionStorage.getSession(before)).id;
         const newId = (await server.sessionStorage.getSession(browser.cookieHeader)).id;
@@ -271,14 +274,17 @@ describe.each(STORES)("commit rules, %s store", (store) => {
     });
   });
 
-  it.runIf(serverSide(store))("a validly signed id the store does not know gives a fresh session with a new id", async () => {
-    const forged = (await server.sessionStorage.cookie.serialize("A".repeat(32))).split(";")[0];
-    const response = await fetch(`${url}/lab/mark/unknown`, { headers: { Cookie: forged } });
-    expect(response.status).toBe(200);
-    const [cookie] = setCookiesFor(response);
-    expect(cookie.split(";")[0]).not.toBe(forged);
-    expect(await server.sessionStorage.getSession(forged).then((s) => s.data)).toEqual({});
-  });
+  it.runIf(serverSide(store))(
+    "a validly signed id the store does not know gives a fresh session with a new id",
+    async () => {
+      const forged = (await server.sessionStorage.cookie.serialize("A".repeat(32))).split(";")[0];
+      const response = await fetch(`${url}/lab/mark/unknown`, { headers: { Cookie: forged } });
+      expect(response.status).toBe(200);
+      const [cookie] = setCookiesFor(response);
+      expect(cookie.split(";")[0]).not.toBe(forged);
+      expect(await server.sessionStorage.getSession(forged).then((s) => s.data)).toEqual({});
+    },
+  );
 
   it("a data redirect that set the cookie tells Remix to revalidate", async () => {
     const response = await new Browser(url).fetch("/lab/bounce?_data=routes%2Flab.bounce");
@@ -318,7 +324,9 @@ describe("9. a change after the headers went out", () => {
     const response = await browser.fetch("/lab/deferred");
     expect(await response.text()).toContain("streamed");
     await vi.waitFor(() =>
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('"mark:deferred-late" changed after the response headers were sent')),
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('"mark:deferred-late" changed after the response headers were sent'),
+      ),
     );
     const data = await browser.sessionData();
     expect(data).toHaveProperty("mark:deferred-early");

@@ -29,7 +29,9 @@ export default function Login() {
   return (
     <div className="max-w-sm">
       <h1 className="text-2xl font-bold">Sign in</h1>
-      <p className="mt-2 text-slate-600 dark:text-slate-400">Any name will do. Signing in moves your session to a fresh id.</p>
+      <p className="mt-2 text-slate-600 dark:text-slate-400">
+        Any name will do. Signing in moves your session to a fresh id.
+      </p>
       <Form method="post" className="mt-6 space-y-4">
         <label className="block">
           <span className="font-medium">Name</span>

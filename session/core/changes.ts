@@ -24,11 +24,7 @@ export function emptyChanges(): SessionChanges {
 
 /** Whether applying `changes` could change anything. */
 export function hasChanges(changes: SessionChanges): boolean {
-  return (
-    changes.unset.length > 0 ||
-    Object.keys(changes.set).length > 0 ||
-    Object.keys(changes.consumed).length > 0
-  );
+  return changes.unset.length > 0 || Object.keys(changes.set).length > 0 || Object.keys(changes.consumed).length > 0;
 }
 
 /** The keys a change set touches, for messages. */

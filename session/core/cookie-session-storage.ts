@@ -77,7 +77,8 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
       const parsed = await cookie.parse(cookieHeader);
       const payload = parsed ? asPayload(parsed.value) : null;
       // A payload past its signed expiry, or in a shape this storage never wrote, opens nothing.
-      if (!payload || payload.e <= now()) return new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: noId });
+      if (!payload || payload.e <= now())
+        return new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: noId });
       const session = new TrackedSession<Data, FlashData>("", payload.d, {
         storedId: "",
         createId: noId,

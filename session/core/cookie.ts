@@ -1,8 +1,4 @@
-import type {
-  Cookie,
-  CookieSerializeOptions,
-  CreateCookieFunction,
-} from "@remix-run/server-runtime";
+import type { Cookie, CookieSerializeOptions, CreateCookieFunction } from "@remix-run/server-runtime";
 
 import type { Lifetime } from "./store";
 
@@ -83,7 +79,11 @@ export class SessionCookie {
    */
   serialize(value: unknown, lifetime: Lifetime | null = null, options?: CookieSerializeOptions): Promise<string> {
     const duration =
-      lifetime === null ? {} : lifetime === "browser" ? { maxAge: undefined, expires: undefined } : { maxAge: lifetime };
+      lifetime === null
+        ? {}
+        : lifetime === "browser"
+          ? { maxAge: undefined, expires: undefined }
+          : { maxAge: lifetime };
     return this.#current.serialize(value, { ...duration, ...options });
   }
 

@@ -1,8 +1,4 @@
-import {
-  SessionInterruptedError,
-  SessionStoreUnavailableError,
-  type SessionTooLargeError,
-} from "./errors";
+import { SessionInterruptedError, SessionStoreUnavailableError, type SessionTooLargeError } from "./errors";
 
 /** An error the session layer answers itself, with a page saying what happened to the change. */
 export type SessionFailure = SessionStoreUnavailableError | SessionTooLargeError | SessionInterruptedError;

@@ -7,8 +7,7 @@ import type { TrackedSession } from "./tracked-session";
  * A Remix `SessionStorage` that also knows how to save only what a request changed. Hand-written
  * `commitSession`/`destroySession` calls and libraries that take a `SessionStorage` keep working.
  */
-export interface AutoSessionStorage<Data = SessionData, FlashData = Data>
-  extends SessionStorage<Data, FlashData> {
+export interface AutoSessionStorage<Data = SessionData, FlashData = Data> extends SessionStorage<Data, FlashData> {
   /** The signed session cookie. */
   readonly cookie: SessionCookie;
   /** Reads the session named by a `Cookie` header; a bad, expired or unknown cookie gives a fresh one. */

@@ -37,8 +37,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
 
   const lifetimeMs = (lifetime: Lifetime | null) =>
     1000 * (lifetime === null ? cookie.maxAge : lifetime === "browser" ? browserLifetime : lifetime);
-  const fresh = () =>
-    new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: createSessionId });
+  const fresh = () => new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: createSessionId });
 
   function rollingDue(session: TrackedSession<Data, FlashData>): boolean {
     const expires = expiries.get(session);
@@ -61,7 +60,14 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       id = session.id;
     }
     const { changes, lifetime } = session;
-    return { readId, destroy: session.isDestroyed, id, changes, expires: new Date(now() + lifetimeMs(lifetime)), lifetime };
+    return {
+      readId,
+      destroy: session.isDestroyed,
+      id,
+      changes,
+      expires: new Date(now() + lifetimeMs(lifetime)),
+      lifetime,
+    };
   }
 
   /** Commits `session`; the id it now lives under (null: none), or throws when it was interrupted. */
@@ -158,10 +164,14 @@ export function adopt<Data, FlashData>(session: unknown): TrackedSession<Data, F
   }
   const foreign = session as Session<SessionData, SessionData>;
   const id = isSessionId(foreign.id) ? foreign.id : "";
-  const tracked = new TrackedSession<SessionData, SessionData>(id, {}, {
-    storedId: id || null,
-    createId: createSessionId,
-  });
+  const tracked = new TrackedSession<SessionData, SessionData>(
+    id,
+    {},
+    {
+      storedId: id || null,
+      createId: createSessionId,
+    },
+  );
   for (const [key, value] of Object.entries(foreign.data)) tracked.set(key, value);
   return tracked as unknown as TrackedSession<Data, FlashData>;
 }

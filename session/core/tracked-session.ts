@@ -79,9 +79,7 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   }
 
   /** The value under `name`; reading a flash consumes it, which counts as a change. */
-  get<Key extends (keyof Data | keyof FlashData) & string>(
-    name: Key,
-  ): SessionValue<Data, FlashData, Key> {
+  get<Key extends (keyof Data | keyof FlashData) & string>(name: Key): SessionValue<Data, FlashData, Key> {
     type Value = SessionValue<Data, FlashData, Key>;
     if (this.#values.has(name)) return this.#values.get(name) as Value;
     const key = flashKey(name);

@@ -100,7 +100,9 @@ describeWithRedis("RedisSessionStore", (url) => {
     const id = createSessionId();
     await writeSession(a, id, { set: { start: true } }, inAMinute());
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).commit(planFor(id, { changes: changes({ set: { [`k${i}`]: i } }) }))),
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? a : b).commit(planFor(id, { changes: changes({ set: { [`k${i}`]: i } }) })),
+      ),
     );
     const data = (await a.read(id))?.data ?? {};
     const kept = Array.from({ length: 50 }, (_, i) => data[`k${i}`] === i).filter(Boolean).length;

@@ -251,10 +251,9 @@ export class RedisSessionStore implements SessionStore {
       maxBytes: this.#maxBytes,
     });
     const keys = [readKey ?? targetKey!, targetKey ?? readKey!] as const;
-    const [outcome, size] = await this.#guard(
-      (client) => client.commitSession(keys[0], keys[1], args),
-      { writes: true },
-    );
+    const [outcome, size] = await this.#guard((client) => client.commitSession(keys[0], keys[1], args), {
+      writes: true,
+    });
     if (outcome === 0) return "gone";
     if (outcome === 2) throw new SessionTooLargeError("The session", size, this.#maxBytes);
     return "committed";

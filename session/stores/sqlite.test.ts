@@ -12,7 +12,10 @@ import { describeSessionStore, writeSession } from "./store-contract";
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "sessions.sqlite");
 
-describeSessionStore("sqlite", (options) => new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0, ...options }));
+describeSessionStore(
+  "sqlite",
+  (options) => new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0, ...options }),
+);
 
 describe("SqliteSessionStore", () => {
   const open: SqliteSessionStore[] = [];

@@ -43,7 +43,12 @@ export class SqliteSessionStore implements SessionStore {
   #commitTransaction;
 
   constructor(options: SqliteSessionStoreOptions) {
-    const { filename, maxSessionBytes = DEFAULT_MAX_SESSION_BYTES, busyTimeout = 5000, purgeInterval = 10 * 60_000 } = options;
+    const {
+      filename,
+      maxSessionBytes = DEFAULT_MAX_SESSION_BYTES,
+      busyTimeout = 5000,
+      purgeInterval = 10 * 60_000,
+    } = options;
     if (filename !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
     this.#now = options.now ?? Date.now;
     this.#maxBytes = maxSessionBytes;

@@ -89,7 +89,9 @@ export function describeSessionStore(
     it.skipIf(!atomic)("keeps every key when many commits on one id run at the same time", async () => {
       await writeSession(store, id, { set: { start: true } });
       await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.commit(planFor(id, { changes: changes({ set: { [`k${i}`]: i } }) }))),
+        Array.from({ length: 50 }, (_, i) =>
+          store.commit(planFor(id, { changes: changes({ set: { [`k${i}`]: i } }) })),
+        ),
       );
       const data = (await store.read(id))?.data ?? {};
       expect(Object.keys(data)).toHaveLength(51);
@@ -136,7 +138,9 @@ export function describeSessionStore(
       const other = createSessionId();
       await writeSession(store, other, { set: { user: "bob" } });
       const fresh = createSessionId();
-      await store.commit(planFor(other, { destroy: true, id: fresh, changes: changes({ set: { __flash_notice__: "bye" } }) }));
+      await store.commit(
+        planFor(other, { destroy: true, id: fresh, changes: changes({ set: { __flash_notice__: "bye" } }) }),
+      );
       expect(await store.read(other)).toBeNull();
       expect((await store.read(fresh))?.data).toEqual({ __flash_notice__: "bye" });
     });

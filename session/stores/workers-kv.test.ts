@@ -86,7 +86,9 @@ describe("WorkersKVSessionStore", () => {
     const store = new WorkersKVSessionStore({ kv, prefix: freshPrefix(), maxSessionBytes: 2048 });
     const id = createSessionId();
     await writeSession(store, id, { set: { small: "x" } }, inAnHour());
-    await expect(writeSession(store, id, { set: { big: "x".repeat(4096) } }, inAnHour())).rejects.toThrow(SessionTooLargeError);
+    await expect(writeSession(store, id, { set: { big: "x".repeat(4096) } }, inAnHour())).rejects.toThrow(
+      SessionTooLargeError,
+    );
     expect((await store.read(id))?.data).toEqual({ small: "x" });
   });
 
@@ -119,7 +121,9 @@ describe("WorkersKVSessionStore", () => {
     const { kv: limited, counts } = countingKV(3);
     const store = new WorkersKVSessionStore({ kv: limited, prefix: freshPrefix(), rateLimitRetries: 2, retryDelay: 5 });
     const id = createSessionId();
-    await expect(writeSession(store, id, { set: { lost: true } }, inAnHour())).rejects.toThrow(SessionStoreUnavailableError);
+    await expect(writeSession(store, id, { set: { lost: true } }, inAnHour())).rejects.toThrow(
+      SessionStoreUnavailableError,
+    );
     expect(counts.puts).toBe(3);
     expect(await store.read(id)).toBeNull();
   });

@@ -107,7 +107,7 @@ export class WorkersKVSessionStore implements SessionStore {
       moved = current.data;
     }
     const result = await this.#update(id, (entry) => {
-      const current = moved ?? (readId === id ? this.#live(entry)?.data ?? null : null);
+      const current = moved ?? (readId === id ? (this.#live(entry)?.data ?? null) : null);
       const next = nextSessionData(plan, current);
       if (next === GONE) return "gone";
       if (next === null) return "committed";

@@ -4,27 +4,36 @@ import path from "node:path";
 
 import { createCookie } from "@remix-run/node";
 import fc from "fast-check";
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createSessionId, createStoreSessionStorage, SessionCookie, type SessionStore } from "../../session/core";
+import { SessionInterruptedError } from "../../session/core/errors";
 import type { AutoSessionStorage } from "../../session/core/storage";
 import type { TrackedSession } from "../../session/core/tracked-session";
 import { MemorySessionStore } from "../../session/stores/memory";
 import { RedisSessionStore } from "../../session/stores/redis";
 import { SqliteSessionStore } from "../../session/stores/sqlite";
-import { writeSession } from "../../session/stores/store-contract";
+import { planFor, writeSession } from "../../session/stores/store-contract";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "../support/redis";
 import { TEST_SECRET } from "../support/server";
 
 /**
- * A model check of the merge rules. Generated scenarios: a few requests on one session, each reading
- * the session, setting, removing, flashing and reading keys, then committing, with reads and commits
- * interleaved in a generated order and adjacent commits run at the same time. After every round of
- * commits the store must hold exactly what the rules promise:
+ * A model check of the merge rules and of sign-in and sign-out races. Generated scenarios: a few
+ * requests on one session, each reading the session, setting, removing, flashing and reading keys,
+ * sometimes destroying it (sign out) or moving it to a new id (sign in), then committing, with reads
+ * and commits interleaved in a generated order and adjacent commits run at the same time. After every
+ * round of commits the store must hold exactly what the rules promise:
  * - per key, the last commit that touched it wins;
  * - a commit never changes a key its request did not touch;
  * - a flash a request read (so showed) is removed, unless another request has put a different value
- *   there since; a flash is never shown by a request that did not see it in its snapshot.
+ *   there since; a flash is never shown by a request that did not see it in its snapshot;
+ * - destroy and sign-in win: a destroy deletes the data it read (changes made after it start a fresh
+ *   session under a new id that no other request reaches); a regenerate moves the data held now, with
+ *   its request's changes, to a new id; a later commit of a request that read the old id is refused
+ *   (`save` throws `SessionInterruptedError`) and writes nothing anywhere;
+ * - an id that was destroyed or moved opens nothing, and no save hands out a cookie for an id that is
+ *   gone.
  * Each request's reads must also see its snapshot plus its own changes, as a plain session would.
  */
 
@@ -39,7 +48,11 @@ type Op =
   | { op: "unset"; key: Key }
   | { op: "get"; key: Key }
   | { op: "flash"; name: Flash; value: unknown }
-  | { op: "readFlash"; name: Flash };
+  | { op: "readFlash"; name: Flash }
+  /** `session.destroy()`: sign out. */
+  | { op: "destroy" }
+  /** `session.regenerateId()`: sign in. */
+  | { op: "regenerate" };
 
 /** One generated case: the session's data before, what each request does, and the order of events. */
 export interface Scenario {
@@ -84,8 +97,31 @@ const initialArb = fc
     names.forEach((name, i) => (data[flashKey(name)] = flashValues[i]));
     return data;
   });
+/**
+ * Sign-in and sign-out: none in half the scenarios (they are about merges), one or two in the others,
+ * each put into a request at a generated place, so ops before it, after it, or both.
+ */
+const identityArb = fc.oneof(
+  fc.constant([]),
+  fc.array(
+    fc.record({
+      request: fc.nat({ max: 4 }),
+      at: fc.nat({ max: 5 }),
+      op: fc.constantFrom({ op: "destroy" as const }, { op: "regenerate" as const }),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
+);
 export const scenarioArb: fc.Arbitrary<Scenario> = fc
-  .array(fc.array(opArb, { maxLength: 5 }), { minLength: 1, maxLength: 5 })
+  .tuple(fc.array(fc.array(opArb, { maxLength: 5 }), { minLength: 1, maxLength: 5 }), identityArb)
+  .map(([plain, identity]) => {
+    const requests = plain.map((ops) => [...ops]);
+    for (const { request, at, op } of identity) {
+      const ops = requests[request % requests.length];
+      ops.splice(at % (ops.length + 1), 0, op);
+    }
+    return requests;
+  })
   .chain((requests) =>
     fc.record({
       initial: initialArb,
@@ -138,18 +174,78 @@ export const REGRESSIONS: Scenario[] = [
   },
 ];
 
-/** What one request did, in the model: its snapshot, its final view, and the keys it touched. */
+/** Hand-written races of sign-in and sign-out against other commits; they run first, every time. */
+export const IDENTITY_CASES: Scenario[] = [
+  // Sign in lands while another request of the old id is running: that one's commit is refused.
+  {
+    initial: { a: "p" },
+    requests: [[{ op: "set", key: "b", value: "q" }], [{ op: "regenerate" }, { op: "set", key: "c", value: 1 }]],
+    events: [0, 1, 1, 0],
+  },
+  // A commit lands before the sign in: the sign in moves it along; a request after it reads the new id.
+  {
+    initial: { __flash_n__: "p" },
+    requests: [
+      [{ op: "readFlash", name: "n" }],
+      [{ op: "regenerate" }],
+      [
+        { op: "get", key: "a" },
+        { op: "set", key: "a", value: 2 },
+      ],
+    ],
+    events: [0, 1, 0, 1, 2, 2],
+  },
+  // Sign out with a flash after it, while another request runs; a later request holding the old
+  // cookie gets a fresh session of its own.
+  {
+    initial: { a: "p", b: "q" },
+    requests: [
+      [{ op: "unset", key: "a" }],
+      [{ op: "destroy" }, { op: "flash", name: "n", value: "r" }],
+      [{ op: "set", key: "c", value: 0 }],
+    ],
+    events: [0, 1, 1, 0, 2, 2],
+  },
+  // Sign in and sign out and a plain commit at the same time: any order, every outcome checked.
+  {
+    initial: { a: 1 },
+    requests: [
+      [{ op: "regenerate" }, { op: "set", key: "b", value: "p" }],
+      [{ op: "set", key: "c", value: "q" }, { op: "destroy" }],
+      [{ op: "flash", name: "m", value: 2 }],
+    ],
+    events: [0, 1, 2, 0, 1, 2],
+  },
+];
+
+/** What one request did, in the model. */
 interface ModelRequest {
+  /** The id it read the session under; null when its cookie opened nothing (a fresh session). */
+  readId: string | null;
+  /** The data it read; empty from its `destroy()` on, as the stored flashes it compares against. */
   snapshot: Data;
+  /** What the request sees at the end. */
   view: Data;
   touchedKeys: Set<string>;
   touchedFlashes: Set<string>;
+  /** It destroyed the session it read (a fresh session never counts: there is nothing to delete). */
+  destroyed: boolean;
+  /** It moved the session it read to a new id (and did not destroy it afterwards). */
+  regenerated: boolean;
 }
 
 /** Runs a request's operations on the model view; returns what each read must return. */
-function modelOps(snapshot: Data, ops: Op[]): { request: ModelRequest; reads: unknown[] } {
-  const view: Data = structuredClone(snapshot);
-  const request: ModelRequest = { snapshot, view, touchedKeys: new Set(), touchedFlashes: new Set() };
+function modelOps(readId: string | null, snapshot: Data, ops: Op[]): { request: ModelRequest; reads: unknown[] } {
+  const request: ModelRequest = {
+    readId,
+    snapshot,
+    view: structuredClone(snapshot),
+    touchedKeys: new Set(),
+    touchedFlashes: new Set(),
+    destroyed: false,
+    regenerated: false,
+  };
+  const { view } = request;
   const reads: unknown[] = [];
   for (const op of ops) {
     switch (op.op) {
@@ -175,12 +271,32 @@ function modelOps(snapshot: Data, ops: Op[]): { request: ModelRequest; reads: un
         delete view[key];
         break;
       }
+      case "destroy":
+        // Everything so far is dropped; what follows starts an empty session.
+        for (const key of Object.keys(view)) delete view[key];
+        request.snapshot = {};
+        request.touchedKeys.clear();
+        request.touchedFlashes.clear();
+        if (readId !== null) request.destroyed = true;
+        request.regenerated = false;
+        break;
+      case "regenerate":
+        if (readId !== null && !request.destroyed) request.regenerated = true;
+        break;
     }
   }
   return { request, reads };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Whether the request's change set holds anything: a key set or removed, a flash set, or a stored flash shown. */
+function hasChanges(request: ModelRequest): boolean {
+  return (
+    request.touchedKeys.size > 0 ||
+    [...request.touchedFlashes].some((key) => key in request.view || key in request.snapshot)
+  );
+}
 
 /** The rules: what the store holds after `request` commits onto `state`. */
 function modelCommit(state: Data, request: ModelRequest): Data {
@@ -200,6 +316,60 @@ function modelCommit(state: Data, request: ModelRequest): Data {
     }
   }
   return next;
+}
+
+/** The store, in the model: every session the scenario made, and which of them the browser follows. */
+interface World {
+  /** Data by id: the followed session, and the fresh ones started by a sign-out or by a request whose cookie opened nothing. */
+  sessions: Map<string, Data>;
+  /** The id the browser's cookie names: the live session's, or after a sign out the old, gone one. */
+  cookieId: string;
+  /** Ids that were destroyed or moved: they must open nothing, ever again. */
+  gone: Set<string>;
+}
+
+const cloneWorld = (world: World): World => ({
+  sessions: new Map([...world.sessions].map(([id, data]) => [id, structuredClone(data)])),
+  cookieId: world.cookieId,
+  gone: new Set(world.gone),
+});
+
+/** What a save did: nothing to save, refused (gone), or saved with the id its cookie names (null: cleared). */
+type Outcome = { kind: "unchanged" } | { kind: "refused" } | { kind: "saved"; id: string | null };
+
+/** The rules for one commit: applies `request`'s save to `world`. `id` is the id its session reports after saving. */
+function modelSave(world: World, request: ModelRequest, id: string): Outcome {
+  const { readId } = request;
+  const changes = hasChanges(request);
+  if (readId === null) {
+    // A session the store never held: created with its changes, a session of its own.
+    if (!changes) return { kind: "unchanged" };
+    world.sessions.set(id, modelCommit({}, request));
+    return { kind: "saved", id };
+  }
+  if (request.destroyed) {
+    // Sign out is never refused (decision 0057): deleting what is already gone is what it wants. When
+    // a sign in moved the session first, the moved session stays; changes made after the destroy still
+    // start a fresh session.
+    world.sessions.delete(readId);
+    world.gone.add(readId);
+    if (!changes) return { kind: "saved", id: null };
+    world.sessions.set(id, modelCommit({}, request));
+    return { kind: "saved", id };
+  }
+  if (!request.regenerated && !changes) return { kind: "unchanged" };
+  const current = world.sessions.get(readId);
+  if (current === undefined) return { kind: "refused" };
+  const next = modelCommit(current, request);
+  if (!request.regenerated) {
+    world.sessions.set(readId, next);
+    return { kind: "saved", id: readId };
+  }
+  world.sessions.delete(readId);
+  world.gone.add(readId);
+  world.sessions.set(id, next);
+  if (world.cookieId === readId) world.cookieId = id;
+  return { kind: "saved", id };
 }
 
 function permutations<T>(items: T[]): T[][] {
@@ -228,23 +398,50 @@ function applyOps(session: TrackedSession<Data, Data>, ops: Op[]): unknown[] {
       case "readFlash":
         reads.push(session.get(op.name));
         break;
+      case "destroy":
+        session.destroy();
+        break;
+      case "regenerate":
+        session.regenerateId();
+        break;
     }
   }
   return reads;
 }
 
-/** The storages a scenario runs through: one per connection; requests take turns. */
-type Harness = { storages: AutoSessionStorage<Data, Data>[]; store: SessionStore };
+/**
+ * The storages a scenario runs through: one per connection; requests take turns. `count`, when the
+ * store can tell, is how many sessions it holds, so that a write under an id nobody names is seen too.
+ */
+type Harness = { storages: AutoSessionStorage<Data, Data>[]; store: SessionStore; count?: () => Promise<number> };
+
+/** What a round of commits showed: each request's outcome and what the store holds under every id involved. */
+interface RoundView {
+  requests: Record<string, string>;
+  store: Record<string, Data | null>;
+}
 
 /** Runs one scenario against real storages and checks the store against the model after every round of commits. */
 export async function checkScenario(harness: Harness, scenario: Scenario): Promise<void> {
-  const { storages, store } = harness;
-  const id = createSessionId();
-  const expires = new Date(Date.now() + 60 * 60_000);
-  await writeSession(store, id, { set: structuredClone(scenario.initial) }, expires);
-  const cookieHeader = (await storages[0].cookie.serialize(id)).split(";")[0];
+  const { storages, store, count } = harness;
+  const storageOf = (i: number) => storages[i % storages.length];
+  const cookie = storages[0].cookie;
+  const cookieHeader = async (id: string) => (await cookie.serialize(id)).split(";")[0];
+  const countBefore = await count?.();
 
-  let modelState: Data = structuredClone(scenario.initial);
+  const original = createSessionId();
+  const expires = new Date(Date.now() + 60 * 60_000);
+  await writeSession(store, original, { set: structuredClone(scenario.initial) }, expires);
+
+  let world: World = {
+    sessions: new Map([[original, structuredClone(scenario.initial)]]),
+    cookieId: original,
+    gone: new Set(),
+  };
+  // Ids are random: failures name them by who made them.
+  const labels = new Map<string, string>([[original, "original id"]]);
+  const label = (id: string) => labels.get(id) ?? `unnamed id ${id}`;
+
   const sessions = new Map<number, TrackedSession<Data, Data>>();
   const models = new Map<number, ModelRequest>();
   const seen = new Set<number>();
@@ -255,23 +452,104 @@ export async function checkScenario(harness: Harness, scenario: Scenario): Promi
     const batch = pending;
     pending = [];
     // Adjacent commits run at the same time; the store may land them in any order.
-    await Promise.all(batch.map((i) => storages[i % storages.length].save(sessions.get(i)!)));
-    const held = (await store.read(id))?.data;
-    const outcomes = permutations(batch).map((order) =>
-      order.reduce((state, i) => modelCommit(state, models.get(i)!), modelState),
+    const results = await Promise.all(
+      batch.map((i) =>
+        storageOf(i)
+          .save(sessions.get(i)!)
+          .then(
+            (setCookie) => ({ refused: false, setCookie }),
+            (error: unknown) => {
+              if (error instanceof SessionInterruptedError) return { refused: true, setCookie: null };
+              throw error;
+            },
+          ),
+      ),
     );
-    const match = outcomes.find((outcome) => same(sortKeys(outcome), sortKeys(held)));
-    expect(sortKeys(held), `after commits of requests ${batch.join(", ")}`).toEqual(sortKeys(match ?? outcomes[0]));
-    modelState = match!;
+
+    const observed: RoundView = { requests: {}, store: {} };
+    const cookieIds = new Map<number, string>();
+    for (const [k, i] of batch.entries()) {
+      const session = sessions.get(i)!;
+      const { refused, setCookie } = results[k];
+      expect(session.isInterrupted, `request ${i} is marked interrupted exactly when refused`).toBe(refused);
+      if (session.id && !labels.has(session.id)) labels.set(session.id, `id of request ${i}`);
+      const cookieId = setCookie === null ? null : ((await cookie.valueOf(setCookie)) as string | null);
+      if (cookieId !== null) cookieIds.set(i, cookieId);
+      observed.requests[`request ${i}`] = refused
+        ? "refused"
+        : setCookie === null
+          ? "no cookie"
+          : cookieId === null
+            ? "cookie cleared"
+            : `cookie for ${label(cookieId)}`;
+    }
+
+    // Every id involved: what the store held, the gone ones, and every id a request reports or was given.
+    const ids = new Set<string>([original, ...world.sessions.keys(), ...world.gone, ...cookieIds.values()]);
+    for (const i of batch) if (sessions.get(i)!.id) ids.add(sessions.get(i)!.id);
+    const sortedIds = [...ids].sort((a, b) => label(a).localeCompare(label(b)));
+    for (const id of sortedIds) observed.store[label(id)] = sortKeys((await store.read(id))?.data) ?? null;
+
+    const candidates = permutations(batch).map((order) => {
+      const next = cloneWorld(world);
+      const expected: RoundView = { requests: {}, store: {} };
+      for (const i of order) {
+        const outcome = modelSave(next, models.get(i)!, sessions.get(i)!.id);
+        expected.requests[`request ${i}`] =
+          outcome.kind === "refused"
+            ? "refused"
+            : outcome.kind === "unchanged"
+              ? "no cookie"
+              : outcome.id === null
+                ? "cookie cleared"
+                : `cookie for ${label(outcome.id)}`;
+      }
+      // Keys in the same order as observed's, for the failure message.
+      expected.requests = Object.fromEntries(
+        Object.keys(observed.requests).map((key) => [key, expected.requests[key]]),
+      );
+      for (const id of sortedIds) expected.store[label(id)] = sortKeys(next.sessions.get(id)) ?? null;
+      return { order, next, expected };
+    });
+    const match = candidates.find(({ expected }) => same(expected, observed));
+    expect(
+      observed,
+      `after commits of requests ${batch.join(", ")} (no order of them explains this; shown: order ${candidates[0].order.join(", ")})`,
+    ).toEqual(match?.expected ?? candidates[0].expected);
+    world = match!.next;
+
+    // The old ids open nothing, for the store and for a request that still carries their cookie.
+    for (const id of world.gone) {
+      expect(await store.read(id), `${label(id)} is gone`).toBeNull();
+      const session = await storageOf(0).getSession(await cookieHeader(id));
+      expect([session.storedId, session.data], `a cookie for ${label(id)} opens nothing`).toEqual([null, {}]);
+    }
+    // No save handed out a cookie for an id that is gone, unless a commit running beside it moved it on.
+    for (const [i, id] of cookieIds) {
+      if (batch.length === 1 || !world.gone.has(id)) {
+        expect(world.gone.has(id), `request ${i}'s cookie names a live id`).toBe(false);
+        expect(await store.read(id), `request ${i}'s cookie opens its session`).not.toBeNull();
+      }
+    }
+    // Nothing was written under an id nobody named: the store holds the model's sessions and no more.
+    if (countBefore !== undefined) {
+      expect(await count!(), "sessions held").toBe(countBefore + world.sessions.size);
+    }
   };
 
   for (const i of scenario.events) {
     if (!seen.has(i)) {
       seen.add(i);
       await flushCommits();
-      const session = await storages[i % storages.length].getSession(cookieHeader);
-      expect(sortKeys(session.data), `request ${i} reads the data held now`).toEqual(sortKeys(modelState));
-      const { request, reads } = modelOps(structuredClone(modelState), scenario.requests[i]);
+      // The browser sends the cookie it holds: the live session's, or one whose session is gone.
+      const session = await storageOf(i).getSession(await cookieHeader(world.cookieId));
+      const held = world.sessions.get(world.cookieId);
+      const readId = held === undefined ? null : world.cookieId;
+      expect([session.storedId, sortKeys(session.data)], `request ${i} reads the data held now`).toEqual([
+        readId,
+        sortKeys(held ?? {}),
+      ]);
+      const { request, reads } = modelOps(readId, structuredClone(held ?? {}), scenario.requests[i]);
       expect(applyOps(session, scenario.requests[i]), `what request ${i} reads`).toEqual(reads);
       sessions.set(i, session);
       models.set(i, request);
@@ -280,6 +558,8 @@ export async function checkScenario(harness: Harness, scenario: Scenario): Promi
     }
   }
   await flushCommits();
+  // Sign out of everything the scenario left, so the store (and the count) stays small over many runs.
+  for (const id of world.sessions.keys()) await store.commit(planFor(id, { destroy: true, id: null }));
 }
 
 function sortKeys(data: Data | undefined): Data | undefined {
@@ -296,7 +576,7 @@ function storageOver(store: SessionStore): AutoSessionStorage<Data, Data> {
   return createStoreSessionStorage<Data, Data>({ cookie, store });
 }
 
-/** Runs the regressions and then `RUNS` generated scenarios against `harness()`. */
+/** Runs the regressions, the identity cases, and then `RUNS` generated scenarios against `harness()`. */
 function describeMergeModel(name: string, harness: () => Promise<Harness & { close(): Promise<void> }>) {
   describe(`merge model, ${name}`, () => {
     let current: Harness & { close(): Promise<void> };
@@ -311,7 +591,14 @@ function describeMergeModel(name: string, harness: () => Promise<Harness & { clo
       await checkScenario(current, scenario);
     });
 
-    it(`keeps the merge rules in ${RUNS} generated interleavings`, async () => {
+    it.each(IDENTITY_CASES.map((scenario, i) => [i, scenario] as const))(
+      "sign-in/sign-out race %i",
+      async (_, scenario) => {
+        await checkScenario(current, scenario);
+      },
+    );
+
+    it(`keeps the merge rules in ${RUNS} generated interleavings, with sign in and sign out`, async () => {
       await fc.assert(
         fc.asyncProperty(scenarioArb, (scenario) => checkScenario(current, scenario)),
         { numRuns: RUNS },
@@ -324,12 +611,12 @@ const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "merge-mo
 
 describeMergeModel("memory store", async () => {
   const store = new MemorySessionStore();
-  return { store, storages: [storageOver(store)], close: () => store.close() };
+  return { store, storages: [storageOver(store)], count: async () => store.size, close: () => store.close() };
 });
 
 describeMergeModel("sqlite store", async () => {
   const store = new SqliteSessionStore({ filename: tempFile(), purgeInterval: 0 });
-  return { store, storages: [storageOver(store)], close: () => store.close() };
+  return { store, storages: [storageOver(store)], count: async () => store.count(), close: () => store.close() };
 });
 
 /** Two connections to one store, as two processes would have; requests alternate between them. */
@@ -346,19 +633,39 @@ function twoConnections(first: SessionStore, second: SessionStore) {
 
 describeMergeModel("sqlite store, two connections to one file (as two processes)", async () => {
   const filename = tempFile();
-  return twoConnections(
-    new SqliteSessionStore({ filename, purgeInterval: 0 }),
-    new SqliteSessionStore({ filename, purgeInterval: 0 }),
-  );
+  const first = new SqliteSessionStore({ filename, purgeInterval: 0 });
+  return {
+    ...twoConnections(first, new SqliteSessionStore({ filename, purgeInterval: 0 })),
+    count: async () => first.count(),
+  };
 });
 
 describeWithRedis("redis", (url) => {
   const prefix = uniquePrefix("merge-model");
   afterAll(() => deleteKeys(url, prefix));
   describeMergeModel("redis store, two connections", async () => {
-    return twoConnections(
+    // A third connection counts the sessions under this run's prefix.
+    const counter = createClient({ url });
+    counter.on("error", () => {});
+    await counter.connect();
+    const connections = twoConnections(
       await RedisSessionStore.connect({ url, prefix }),
       await RedisSessionStore.connect({ url, prefix }),
     );
+    return {
+      ...connections,
+      count: async () => {
+        // SCAN may return a key twice; count each once.
+        const seen = new Set<string>();
+        for await (const keys of counter.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+          for (const key of keys) seen.add(key);
+        }
+        return seen.size;
+      },
+      close: async () => {
+        await connections.close();
+        counter.destroy();
+      },
+    };
   });
 });

@@ -36,7 +36,11 @@ export function loadAppBuild(): Promise<ServerBuild> {
  * fresh data folder. `env` overrides settings the way the environment would.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; mode?: "production" | "development" | "test"; log?: NodeJS.WritableStream } = {},
+  options: {
+    env?: Record<string, string>;
+    mode?: "production" | "development" | "test";
+    log?: NodeJS.WritableStream;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "session-test-"));
   const config = loadConfig({ NODE_ENV: "test", SESSION_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...options.env });

@@ -92,7 +92,8 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
     } catch (error) {
       session.seal(onLateChange);
       if (error instanceof SessionInterruptedError && SAFE_METHODS.has(request.method)) {
-        return onInterrupted?.(request) ?? response;
+        // A cookie committed by hand earlier in the request names the session that is gone.
+        return onInterrupted?.(request) ?? withoutSessionCookie(response, storage.cookie.name);
       }
       await response.body?.cancel().catch(() => {});
       return failed(request, error);
@@ -131,6 +132,19 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
   }
 }
 
+const CDN_CACHE_HEADERS = ["CDN-Cache-Control", "Cloudflare-CDN-Cache-Control", "Surrogate-Control"];
+
+/** The response without any `Set-Cookie` for the session cookie `name`. */
+function withoutSessionCookie(response: Response, name: string): Response {
+  const cookies = response.headers.getSetCookie();
+  const kept = cookies.filter((header) => !header.trimStart().startsWith(`${name}=`));
+  if (kept.length === cookies.length) return response;
+  const headers = new Headers(response.headers);
+  headers.delete("Set-Cookie");
+  for (const header of kept) headers.append("Set-Cookie", header);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 /**
  * The response with the session cookie appended (when given) and made safe for shared caches: a
  * response that carries someone's session cookie, whoever set it, must be neither stored nor served
@@ -144,6 +158,8 @@ function withSessionCookie(request: Request, response: Response, setCookie?: str
   if (!vary) headers.set("Vary", "Cookie");
   else if (!/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Cookie`);
   headers.set("Cache-Control", privateCacheControl(headers.get("Cache-Control")));
+  // Headers that address shared caches alone would let a CDN store the cookie regardless.
+  for (const name of CDN_CACHE_HEADERS) headers.delete(name);
 
   // Remix's client revalidates after a data redirect only if the redirect set a cookie, and it
   // checks that before this cookie was added.

@@ -3,7 +3,14 @@ import type { SessionData } from "@remix-run/server-runtime";
 import { hasChanges, type SessionRecord } from "./changes";
 import type { SessionCookie } from "./cookie";
 import { SessionTooLargeError } from "./errors";
-import { adopt, DEFAULT_BROWSER_LIFETIME, droppedKeys, lifetimeFromOptions } from "./store-session-storage";
+import {
+  adopt,
+  DEFAULT_BROWSER_LIFETIME,
+  droppedKeys,
+  lifetimeFromOptions,
+  lifetimeMs,
+  rollingDue,
+} from "./store-session-storage";
 import type { AutoSessionStorage } from "./storage";
 import type { Lifetime } from "./store";
 import { TrackedSession } from "./tracked-session";
@@ -40,25 +47,19 @@ export interface CookieSessionStorageOptions {
 export function createCookieSessionStorage<Data = SessionData, FlashData = Data>(
   options: CookieSessionStorageOptions,
 ): AutoSessionStorage<Data, FlashData> {
-  const { cookie, rollingInterval = 0, browserLifetime = DEFAULT_BROWSER_LIFETIME, now = Date.now } = options;
+  const { cookie, rollingInterval = 0, browserLifetime = DEFAULT_BROWSER_LIFETIME, now = () => Date.now() } = options;
   const noId = () => "";
   const expiries = new WeakMap<object, number>();
 
-  const lifetimeMs = (lifetime: Lifetime | null) =>
-    1000 * (lifetime === null ? cookie.maxAge : lifetime === "browser" ? browserLifetime : lifetime);
-
-  function rollingDue(session: TrackedSession<Data, FlashData>): boolean {
-    const expires = expiries.get(session);
-    if (!rollingInterval || expires === undefined) return false;
-    return now() - (expires - lifetimeMs(session.lifetime)) >= rollingInterval * 1000;
-  }
+  const durationOf = (lifetime: Lifetime | null) => lifetimeMs(lifetime, cookie.maxAge, browserLifetime);
 
   async function serialize(
     session: TrackedSession<Data, FlashData>,
     serializeOptions?: Parameters<SessionCookie["serialize"]>[2],
   ): Promise<string> {
     const { lifetime } = session;
-    const expires = serializeOptions?.expires?.getTime() ?? now() + lifetimeMs(lifetime);
+    // From the lifetime, which a hand commit's maxAge (or else expires) set: browsers obey Max-Age first.
+    const expires = now() + durationOf(lifetime);
     const payload: Payload = { d: session.data as SessionRecord, e: expires };
     if (lifetime !== null) payload.l = lifetime;
     const header = await cookie.serialize(payload, lifetime, serializeOptions);
@@ -94,7 +95,8 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
         session.markSaved(null);
         return cookie.clear();
       }
-      if (!session.isModified && !session.isStale && !rollingDue(session)) return null;
+      const due = rollingDue(expiries.get(session), durationOf(session.lifetime), rollingInterval, now());
+      if (!session.isModified && !session.isStale && !due) return null;
       return serialize(session);
     },
 

@@ -6,5 +6,10 @@ export { SessionStoreUnavailableError, SessionTooLargeError } from "./errors";
 export { createSessionId, isSessionId } from "./id";
 export type { AutoSessionStorage } from "./storage";
 export type { SessionStore, StoredSession } from "./store";
-export { createStoreSessionStorage, type StoreSessionStorageOptions } from "./store-session-storage";
+export {
+  createStoreSessionStorage,
+  DEFAULT_BROWSER_LIFETIME,
+  MAX_LIFETIME,
+  type StoreSessionStorageOptions,
+} from "./store-session-storage";
 export { TrackedSession } from "./tracked-session";

@@ -72,3 +72,67 @@ describe("secret rotation", () => {
     expect((await current.getSession(oldHeader)).data).toEqual({});
   });
 });
+
+describe("lifetimes", () => {
+  it("extends a session whose lifetime is shorter than the rolling interval before it runs out", async () => {
+    const { clock, storage } = setup(HOUR);
+    const first = await storage.getSession(null);
+    first.set("a", 1);
+    first.setLifetime(600);
+    const header = cookieHeader((await storage.save(first))!);
+    // A user active every five minutes: each refresh comes at half the lifetime, so it never lapses.
+    for (let minute = 5; minute <= 60; minute += 5) {
+      clock.advance(300);
+      const session = await storage.getSession(header);
+      expect(session.data, `minute ${minute}`).toEqual({ a: 1 });
+      await storage.save(session);
+    }
+  });
+
+  it("caps a lifetime at 400 days, as browsers cap Max-Age", async () => {
+    const { store, storage } = setup(HOUR);
+    const session = await storage.getSession(null);
+    session.set("a", 1);
+    session.setLifetime(10 ** 13);
+    await storage.save(session);
+    const expires = (await store.read(session.id))!.expires.getTime();
+    expect(expires).toBeLessThanOrEqual(Date.parse("2026-01-01T00:00:00Z") + 400 * 24 * HOUR * 1000);
+  });
+
+  it("sends no cookie for a write that keeps the id and lifetime, so a late answer can never put an id back", async () => {
+    const { store, storage } = setup(HOUR);
+    const first = await storage.getSession(null);
+    first.set("a", 1);
+    const header = cookieHeader((await storage.save(first))!);
+    const expires = (await store.read(first.id))!.expires.getTime();
+    const write = await storage.getSession(header);
+    write.set("b", 2);
+    expect(await storage.save(write)).toBeNull();
+    expect(await store.read(first.id)).toMatchObject({ data: { a: 1, b: 2 } });
+    expect((await store.read(first.id))!.expires.getTime()).toBe(expires);
+  });
+});
+
+describe("sign-out", () => {
+  it("ends the session even when what the request set after destroy() is too large, and says what was refused", async () => {
+    const store = new MemorySessionStore({ maxSessionBytes: 2048 });
+    const storage = createStoreSessionStorage({ cookie: cookieFor(["s1"]), store });
+    const first = await storage.getSession(null);
+    first.set("user", "ada");
+    const header = cookieHeader((await storage.save(first))!);
+    const signOut = await storage.getSession(header);
+    signOut.destroy();
+    signOut.flash("notice", "x".repeat(4096));
+    await expect(storage.save(signOut)).rejects.toThrow(/over the limit/);
+    expect((await storage.getSession(header)).data).toEqual({});
+    expect(store.size).toBe(0);
+  });
+
+  it("gives a session the store never held no id on regenerateId(): it gets one when first saved", async () => {
+    const { storage } = setup(HOUR);
+    const session = await storage.getSession(null);
+    session.regenerateId();
+    expect(session.id).toBe("");
+    expect(await storage.save(session)).toBeNull();
+  });
+});

@@ -1,8 +1,8 @@
 import { isSession, type Session, type SessionData } from "@remix-run/server-runtime";
 
-import { changedKeys, hasChanges } from "./changes";
+import { changedKeys, emptyChanges, hasChanges } from "./changes";
 import type { SessionCookie } from "./cookie";
-import { SessionInterruptedError } from "./errors";
+import { SessionInterruptedError, SessionTooLargeError } from "./errors";
 import { createSessionId, isSessionId } from "./id";
 import type { AutoSessionStorage } from "./storage";
 import type { CommitPlan, Lifetime, SessionStore } from "./store";
@@ -27,63 +27,107 @@ export interface StoreSessionStorageOptions {
 /** One day: how long a browser-session ("Keep me signed in" off) session outlives its last use by default. */
 export const DEFAULT_BROWSER_LIFETIME = 24 * 60 * 60;
 
+/** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer one is stored as this. */
+export const MAX_LIFETIME = 400 * 24 * 60 * 60;
+
+/** The milliseconds a lifetime lasts: `fallback` seconds for the default, `browser` for "browser", at most 400 days. */
+export function lifetimeMs(lifetime: Lifetime | null, fallback: number, browser: number): number {
+  const seconds = lifetime === null ? fallback : lifetime === "browser" ? browser : lifetime;
+  return 1000 * Math.min(seconds, MAX_LIFETIME);
+}
+
+/**
+ * Whether an unchanged session's expiry (`expires`, Unix ms) is due to be pushed back: once an
+ * interval has passed since it was set, or half its lifetime for lifetimes shorter than two intervals,
+ * so an active session never runs out between refreshes. An interval of 0 turns this off.
+ */
+export function rollingDue(expires: number | undefined, lifetime: number, interval: number, now: number): boolean {
+  if (!interval || expires === undefined) return false;
+  const every = Math.min(interval * 1000, lifetime / 2);
+  // The expiry was last set at (expires - lifetime).
+  return now - (expires - lifetime) >= every;
+}
+
 /** Session storage whose cookie holds only an id and whose data lives in a `SessionStore`. */
 export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
   options: StoreSessionStorageOptions,
 ): AutoSessionStorage<Data, FlashData> {
-  const { cookie, store, rollingInterval = 0, browserLifetime = DEFAULT_BROWSER_LIFETIME, now = Date.now } = options;
+  const {
+    cookie,
+    store,
+    rollingInterval = 0,
+    browserLifetime = DEFAULT_BROWSER_LIFETIME,
+    now = () => Date.now(),
+  } = options;
   // Remembered per session object: the expiry the store reported when the request read it.
   const expiries = new WeakMap<object, number>();
 
-  const lifetimeMs = (lifetime: Lifetime | null) =>
-    1000 * (lifetime === null ? cookie.maxAge : lifetime === "browser" ? browserLifetime : lifetime);
+  const durationOf = (lifetime: Lifetime | null) => lifetimeMs(lifetime, cookie.maxAge, browserLifetime);
   const fresh = () => new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: createSessionId });
 
-  function rollingDue(session: TrackedSession<Data, FlashData>): boolean {
-    const expires = expiries.get(session);
-    if (!rollingInterval || expires === undefined) return false;
-    // The expiry was last set at (expires - lifetime); extend once that is an interval ago.
-    return now() - (expires - lifetimeMs(session.lifetime)) >= rollingInterval * 1000;
-  }
-
-  /** The store operation that saves `session`, or null when nothing needs writing. */
-  function planFor(session: TrackedSession<Data, FlashData>, force: boolean): CommitPlan | null {
+  /**
+   * The store operation that saves `session`, or null when nothing needs writing, and whether the
+   * cookie must go out again. A write that keeps the id and the lifetime keeps the expiry too, so its
+   * response needs no cookie: an answer that arrives late can then never put back an id that a
+   * concurrent sign-in replaced. The expiry moves, and the cookie goes out, when rolling is due.
+   */
+  function planFor(
+    session: TrackedSession<Data, FlashData>,
+    force: boolean,
+  ): { plan: CommitPlan; renew: boolean } | null {
     const readId = session.storedId;
+    const { changes, lifetime } = session;
+    const storedExpiry = expiries.get(session);
+    let expires = new Date(now() + durationOf(lifetime));
+    let renew = true;
     let id: string | null;
     if (session.isDestroyed) {
-      id = hasChanges(session.changes) ? createSessionId() : null;
+      id = hasChanges(changes) ? createSessionId() : null;
     } else if (readId === null) {
       if (!session.isModified && !force) return null;
       id = session.id || createSessionId();
     } else {
-      if (!session.isModified && !session.isStale && !rollingDue(session) && !force) return null;
+      const due = rollingDue(storedExpiry, durationOf(lifetime), rollingInterval, now());
+      const sameCookie = !session.isRegenerated && !session.isLifetimeChanged && !session.isStale && !due;
+      if (!session.isModified && sameCookie && !force) return null;
       id = session.id;
+      if (sameCookie && !force && storedExpiry !== undefined) {
+        expires = new Date(storedExpiry);
+        renew = false;
+      }
     }
-    const { changes, lifetime } = session;
-    return {
-      readId,
-      destroy: session.isDestroyed,
-      id,
-      changes,
-      expires: new Date(now() + lifetimeMs(lifetime)),
-      lifetime,
-    };
+    return { plan: { readId, destroy: session.isDestroyed, id, changes, expires, lifetime }, renew };
   }
 
-  /** Commits `session`; the id it now lives under (null: none), or throws when it was interrupted. */
+  /**
+   * Commits `session`: the id it now lives under (null: none) and whether to send its cookie, or null
+   * when nothing was written. Throws `SessionInterruptedError` when the read session is gone.
+   */
   async function write(
     session: TrackedSession<Data, FlashData>,
     { force = false, byHand = false } = {},
-  ): Promise<{ id: string | null } | null> {
-    const plan = planFor(session, force);
-    if (!plan) return null;
-    if ((await store.commit(plan)) === "gone") {
+  ): Promise<{ id: string | null; renew: boolean } | null> {
+    const planned = planFor(session, force);
+    if (!planned) return null;
+    const { plan, renew } = planned;
+    let result;
+    try {
+      result = await store.commit(plan);
+    } catch (error) {
+      // Sign-out is never refused: when what the request set after destroy() does not fit, the
+      // session still ends, and the error says what was not saved.
+      if (!(error instanceof SessionTooLargeError) || !plan.destroy) throw error;
+      await store.commit({ ...plan, id: null, changes: emptyChanges() });
+      session.markSaved(null, { byHand });
+      throw error;
+    }
+    if (result === "gone") {
       session.markInterrupted();
       throw new SessionInterruptedError();
     }
     session.markSaved(plan.id, { byHand });
     if (plan.id !== null) expiries.set(session, plan.expires.getTime());
-    return { id: plan.id };
+    return { id: plan.id, renew };
   }
 
   return {
@@ -108,7 +152,8 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     async save(session) {
       const saved = await write(session);
       if (!saved) return null;
-      return saved.id === null ? cookie.clear() : cookie.serialize(saved.id, session.lifetime);
+      if (saved.id === null) return cookie.clear();
+      return saved.renew ? cookie.serialize(saved.id, session.lifetime) : null;
     },
 
     async saveBeside(session, setCookie) {

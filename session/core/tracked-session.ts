@@ -148,8 +148,10 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   /** Moves the session to a fresh id, keeping its data (sign in, against session fixation). */
   regenerateId(): void {
     this.#noteChange("(regenerateId)");
+    // A session the store never held has no id to leave behind: it gets a fresh one when first saved.
+    if (this.#storedId === null || this.#dropStored) return;
     this.#id = this.#createId();
-    this.#renamed = this.#storedId !== null && !this.#dropStored;
+    this.#renamed = true;
   }
 
   /** The id the store knew this session by when the request began, or null if it was new. */
@@ -175,6 +177,11 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   /** True when committing would change anything: data, id, lifetime or existence. */
   get isModified(): boolean {
     return this.#dropStored || this.#renamed || this.#lifetimeChanged || hasChanges(this.#changes);
+  }
+
+  /** True once `setLifetime` chose a lifetime that is not saved yet. */
+  get isLifetimeChanged(): boolean {
+    return this.#lifetimeChanged;
   }
 
   /** True once a hand-written `commitSession`/`destroySession` saved this session. */

@@ -166,6 +166,13 @@ describeWithRedis("RedisSessionStore", (url) => {
     expect((await belowLimit.read(id))?.data).toEqual({ 'we"ird\n\u0002key': "é".repeat(100) });
   });
 
+  it("stores a key with a lone surrogate as UTF-8 writes it, instead of failing the commit", async () => {
+    const store = await connect();
+    const id = createSessionId();
+    expect(await writeSession(store, id, { set: { "\ud800x": 1, ok: 2 } })).toBe("committed");
+    expect((await store.read(id))?.data).toEqual({ "\ufffdx": 1, ok: 2 });
+  });
+
   it("answers the store's operations with SessionStoreUnavailableError once the client is closed", async () => {
     const store = await RedisSessionStore.connect({ url, prefix });
     await store.close();

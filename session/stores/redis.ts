@@ -222,19 +222,21 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async commit(plan: CommitPlan): Promise<CommitResult> {
+    // Keys travel as UTF-8, as node-redis always sent them: a lone surrogate becomes U+FFFD, which the
+    // script's JSON decoder accepts (it refuses the escape JSON.stringify writes for it).
     const consumed: Record<string, string> = {};
     const set: Record<string, string> = {};
-    const unset = [...plan.changes.unset];
+    const unset = plan.changes.unset.map(wellFormed);
     for (const [key, value] of Object.entries(plan.changes.consumed)) {
       const json = JSON.stringify(value);
       // A stored value is never undefined, so such a consume can never match.
-      if (json !== undefined) consumed[key] = json;
+      if (json !== undefined) consumed[wellFormed(key)] = json;
     }
     for (const [key, value] of Object.entries(plan.changes.set)) {
       const json = JSON.stringify(value);
       // JSON drops keys whose value is undefined; the other stores end up without the key too.
-      if (json === undefined) unset.push(key);
-      else set[key] = json;
+      if (json === undefined) unset.push(wellFormed(key));
+      else set[wellFormed(key)] = json;
     }
     const readKey = plan.readId === null ? null : this.keyOf(plan.readId);
     const targetKey = plan.id === null ? null : this.keyOf(plan.id);
@@ -330,6 +332,11 @@ export class RedisSessionStore implements SessionStore {
 }
 
 const DEADLINE = Symbol("deadline");
+
+/** `key` with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder writes it. */
+function wellFormed(key: string): string {
+  return key.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
 
 /** `promise`, or a rejection with DEADLINE after `ms`. The promise itself keeps running. */
 async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -2,13 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { SessionTooLargeError } from "../core/errors";
 import { createSessionId } from "../core/id";
 
 import { SqliteSessionStore } from "./sqlite";
-import { describeSessionStore, writeSession } from "./store-contract";
+import { describeSessionStore, planFor, writeSession } from "./store-contract";
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "sessions.sqlite");
 
@@ -69,5 +70,34 @@ describe("SqliteSessionStore", () => {
       SessionTooLargeError,
     );
     expect((await store.read(id))?.data).toEqual({ small: "x" });
+  });
+});
+
+describe("SqliteSessionStore on a file from the previous release", () => {
+  /** A sessions table without the lifetime column, as the first release wrote it. */
+  function oldFile(): string {
+    const filename = tempFile();
+    const db = new Database(filename);
+    db.pragma("journal_mode = WAL");
+    db.exec(
+      "CREATE TABLE sessions (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
+    );
+    db.prepare("INSERT INTO sessions VALUES (?, ?, ?)").run("A".repeat(32), '{"user":"ada"}', Date.now() + 60_000);
+    db.close();
+    return filename;
+  }
+
+  it("adds the lifetime column and keeps the sessions it holds", async () => {
+    const filename = oldFile();
+    const store = new SqliteSessionStore({ filename, purgeInterval: 0 });
+    try {
+      expect(await store.read("A".repeat(32))).toMatchObject({ data: { user: "ada" }, lifetime: null });
+      await store.commit(planFor("A".repeat(32), { lifetime: "browser" }));
+      expect((await store.read("A".repeat(32)))?.lifetime).toBe("browser");
+    } finally {
+      await store.close();
+    }
+    // Opening it again finds the column there.
+    await new SqliteSessionStore({ filename, purgeInterval: 0 }).close();
   });
 });

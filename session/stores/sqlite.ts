@@ -57,20 +57,26 @@ export class SqliteSessionStore implements SessionStore {
     this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeout))}`);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = NORMAL");
-    this.#db.exec(`
-      CREATE TABLE IF NOT EXISTS sessions (
-        id TEXT PRIMARY KEY NOT NULL,
-        data TEXT NOT NULL,
-        expires INTEGER NOT NULL,
-        lifetime TEXT NOT NULL DEFAULT ''
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
-    `);
-    // Files written before sessions had their own lifetime lack the column.
-    const columns = this.#db.pragma("table_info(sessions)") as { name: string }[];
-    if (!columns.some((column) => column.name === "lifetime")) {
-      this.#db.exec("ALTER TABLE sessions ADD COLUMN lifetime TEXT NOT NULL DEFAULT ''");
-    }
+    // One IMMEDIATE transaction: processes starting together on a file from an older release must not
+    // both add the column.
+    this.#db
+      .transaction(() => {
+        this.#db.exec(`
+          CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY NOT NULL,
+            data TEXT NOT NULL,
+            expires INTEGER NOT NULL,
+            lifetime TEXT NOT NULL DEFAULT ''
+          ) WITHOUT ROWID;
+          CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+        `);
+        // Files written before sessions had their own lifetime lack the column.
+        const columns = this.#db.pragma("table_info(sessions)") as { name: string }[];
+        if (!columns.some((column) => column.name === "lifetime")) {
+          this.#db.exec("ALTER TABLE sessions ADD COLUMN lifetime TEXT NOT NULL DEFAULT ''");
+        }
+      })
+      .immediate();
     this.#statements = {
       read: this.#db.prepare<[string, number], { data: string; expires: number; lifetime: string }>(
         "SELECT data, expires, lifetime FROM sessions WHERE id = ? AND expires > ?",

@@ -174,10 +174,11 @@ describe("WorkersKVSessionStore", () => {
     expect(await store.commit(planFor(id))).toBe("gone");
     expect(await store.commit(planFor(id, { changes: set({ theme: "dark" }) }))).toBe("gone");
     expect(await store.read(id)).toBeNull();
-    expect(JSON.parse((await kv.get(prefix + id, "text"))!)).toMatchObject({ ended: true });
+    expect(JSON.parse((await kv.get(`${prefix}${id}:ended`, "text"))!)).toMatchObject({ ended: true });
+    expect(await kv.get(prefix + id, "text")).toBeNull();
   });
 
-  it("still lets a commit whose get ran before the tombstone's put write the old id once (the documented window)", async () => {
+  it("hides a commit whose get ran before the tombstone's put: the stray write opens nothing", async () => {
     const prefix = freshPrefix();
     const store = new WorkersKVSessionStore({ kv, prefix });
     const id = createSessionId();
@@ -198,7 +199,11 @@ describe("WorkersKVSessionStore", () => {
         delete: (key) => kv.delete(key),
       },
     });
+    // KV cannot refuse it: the put lands under the session's key...
     expect(await racing.commit(planFor(id, { changes: set({ theme: "dark" }) }))).toBe("committed");
-    expect((await store.read(id))?.data).toEqual({ user: "ada", theme: "dark" });
+    expect(JSON.parse((await kv.get(prefix + id, "text"))!).data).toEqual({ user: "ada", theme: "dark" });
+    // ...but the tombstone, which no put touches, keeps every later read and commit out.
+    expect(await store.read(id)).toBeNull();
+    expect(await store.commit(planFor(id, { changes: set({ more: 1 }) }))).toBe("gone");
   });
 });

@@ -59,12 +59,13 @@ type Mutation = (current: Entry | null) => Entry | CommitResult;
  * (Workers cannot even queue commits within one isolate: a request must not wait on another
  * request's I/O.)
  *
- * Sign-out and sign-in leave a tombstone under the old id until it would have expired, and every
- * commit reads its key right before it puts: a request that read the session before it ended finds
- * the tombstone and is refused ("gone") instead of putting the old session back. What remains
- * possible: a commit whose get ran before the tombstone's put (a window of one round trip), or whose
- * get was served a stale value in another location (up to about 60 s), can still write the old id
- * once; the response to it never carries the new id.
+ * Sign-out and sign-in leave a tombstone under a key of its own (`<id>:ended`) until the old session
+ * would have expired, and delete the session's key. Every read and every commit gets both keys (in
+ * parallel): a request that read the session before it ended finds the tombstone and is refused
+ * ("gone"). No put ever touches the tombstone's key, so even a commit that slipped through (its get ran
+ * before the tombstone's put, or was served a stale value in another location) writes a value that no
+ * read opens once the tombstone is visible there: at most about 60 s in that location, never after.
+ * The response to such a commit never carries the new id. Reads cost two KV gets.
  *
  * KV accepts one write per key per second; a write refused for that (429) is retried after a pause,
  * reading the value again first. KV's expiration cannot be under 60 seconds, so the expiry is also
@@ -120,12 +121,13 @@ export class WorkersKVSessionStore implements SessionStore {
 
   async close(): Promise<void> {}
 
-  /** Leaves a tombstone under `id` until the session it held would have expired. */
+  /** Leaves a tombstone for `id` until the session it held would have expired, then drops its data. */
   async #end(id: string): Promise<void> {
     await this.#update(id, (entry) => {
       const expires = Math.max(entry?.expires ?? 0, this.#now() + KV_MIN_TTL_SECONDS * 1000);
       return { ended: true, expires };
     });
+    await this.#call("delete", () => this.#kv.delete(this.#prefix + id));
   }
 
   /** Reads the value, lets `mutate` make the next one and puts it; again from the read after a 429. */
@@ -147,15 +149,26 @@ export class WorkersKVSessionStore implements SessionStore {
     return entry && !("ended" in entry) && entry.expires > this.#now() ? entry : null;
   }
 
+  /** The tombstone for `id` when there is one, else its session entry. */
   async #get(id: string): Promise<Entry | null> {
-    const json = await this.#call("get", () => this.#kv.get(this.#prefix + id, "text"));
+    const [json, ended] = await Promise.all([
+      this.#call("get", () => this.#kv.get(this.#prefix + id, "text")),
+      this.#call("get", () => this.#kv.get(this.#endedKey(id), "text")),
+    ]);
+    if (ended !== null) return { ended: true, expires: parseTombstone(ended) };
     return json === null ? null : parseEntry(json);
   }
 
   #put(id: string, entry: Entry): Promise<void> {
     const seconds = Math.ceil((entry.expires - this.#now()) / 1000);
     const expirationTtl = Math.max(KV_MIN_TTL_SECONDS, seconds);
-    return this.#call("put", () => this.#kv.put(this.#prefix + id, JSON.stringify(entry), { expirationTtl }));
+    const key = "ended" in entry ? this.#endedKey(id) : this.#prefix + id;
+    return this.#call("put", () => this.#kv.put(key, JSON.stringify(entry), { expirationTtl }));
+  }
+
+  // Ids are base64url, so no session id can end in ":ended".
+  #endedKey(id: string): string {
+    return `${this.#prefix}${id}:ended`;
   }
 
   // Whatever KV throws (network, limits, outage) means "try again later" to the client: a 503.
@@ -176,14 +189,23 @@ function parseEntry(json: string): Entry | null {
   try {
     const value: unknown = JSON.parse(json);
     if (typeof value !== "object" || value === null) return null;
-    const { data, expires, lifetime = null, ended } = value as Partial<LiveEntry & Tombstone>;
+    const { data, expires, lifetime = null } = value as Partial<LiveEntry>;
     if (typeof expires !== "number") return null;
-    if (ended === true) return { ended, expires };
     if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
     const validLifetime = lifetime === "browser" || (typeof lifetime === "number" && lifetime >= 0) ? lifetime : null;
     return { data, expires, lifetime: validLifetime };
   } catch {
     return null;
+  }
+}
+
+/** A tombstone's expiry; any tombstone, even a damaged one, ends the session. */
+function parseTombstone(json: string): number {
+  try {
+    const { expires } = JSON.parse(json) as Partial<Tombstone>;
+    return typeof expires === "number" ? expires : Number.MAX_SAFE_INTEGER;
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
   }
 }
 

@@ -362,8 +362,9 @@ function modelSave(world: World, request: ModelRequest, id: string): Outcome {
   if (current === undefined) return { kind: "refused" };
   const next = modelCommit(current, request);
   if (!request.regenerated) {
+    // Same id, same lifetime, same expiry: the browser's cookie stays as it is, so none is sent.
     world.sessions.set(readId, next);
-    return { kind: "saved", id: readId };
+    return { kind: "unchanged" };
   }
   world.sessions.delete(readId);
   world.gone.add(readId);

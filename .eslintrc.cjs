@@ -32,6 +32,9 @@ module.exports = {
     // Cloudflare Pages build output (scripts/build-cloudflare.mjs)
     "functions/\\[\\[path\\]\\].js",
     "public-cloudflare/",
+    // Cloudflare Workers build output (scripts/build-cloudflare.mjs --target=workers)
+    "build-workers/",
+    "public-workers/",
     "!**/.server",
     "!**/.client",
   ],
@@ -67,6 +70,8 @@ module.exports = {
       parser: "@typescript-eslint/parser",
       settings: {
         "import/internal-regex": "^~/",
+        // Modules of the Workers runtime itself (session/stores/cloudflare-workers.d.ts types the one used).
+        "import/core-modules": ["cloudflare:workers"],
         "import/resolver": {
           node: { extensions: [".ts", ".tsx"] },
           typescript: { alwaysTryTypes: true },

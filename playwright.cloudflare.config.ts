@@ -39,6 +39,7 @@ export default defineConfig({
     env: {
       PORT: String(port),
       ENVIRONMENT: "test",
+      LAB_ROUTES: "on",
       SESSION_STORE: store,
       SESSION_SECRET: "e2e-secret-that-is-at-least-32-characters",
     },

@@ -40,8 +40,9 @@ export default defineConfig({
   // Production names the session cookie __Host-session (Secure; Chromium keeps it on http://127.0.0.1).
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] }, metadata: { cookieName: "__Host-session" } }],
   webServer: {
-    // The production build, served the way `npm start` serves it, on the default SQLite store.
-    command: "npm start",
+    // The production build, served the way `npm start` serves it, on the default SQLite store; the
+    // warnings the suites provoke on purpose go to test-results/express-server.log.
+    command: "node tests/support/webserver.mjs test-results/express-server.log npm start",
     url: `${baseURL}/lab/ping`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
@@ -49,6 +50,8 @@ export default defineConfig({
       PORT: String(PORT),
       HOST: "127.0.0.1",
       SESSION_STORE: "sqlite",
+      // The specs drive the lab's routes, which production leaves out unless told.
+      LAB_ROUTES: "on",
       SESSION_SECRET: "e2e-secret-that-is-at-least-32-characters",
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "e2e-data-")),
     },

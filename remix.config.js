@@ -1,6 +1,16 @@
 // REMIX_TARGET=cloudflare (set by `npm run build:cloudflare`) builds the same app as a Cloudflare
-// Pages Function, into folders of its own so the Express build in build/ and public/build/ stays as is.
-const cloudflare = process.env.REMIX_TARGET === "cloudflare";
+// Pages Function, REMIX_TARGET=workers (`npm run build:workers`) as a Worker with static assets, each
+// into folders of its own so the Express build in build/ and public/build/ stays as is.
+const target = process.env.REMIX_TARGET;
+
+// The options of Remix's classic cloudflare-pages template, shared by both Cloudflare targets.
+const cloudflareOptions = {
+  serverConditions: ["workerd", "worker", "browser"],
+  serverDependenciesToBundle: "all",
+  serverMainFields: ["browser", "module", "main"],
+  serverMinify: true,
+  serverPlatform: "neutral",
+};
 
 /** @type {import('@remix-run/dev').AppConfig} */
 export default {
@@ -14,17 +24,22 @@ export default {
     // Off on purpose: one request per loader, all at once, is the traffic these sessions must survive.
     v3_singleFetch: false,
   },
-  ...(cloudflare
+  ...(target === "cloudflare"
     ? {
-        // The options of Remix's classic cloudflare-pages template.
+        ...cloudflareOptions,
         server: "./server.cloudflare.ts",
         serverBuildPath: "functions/[[path]].js",
         assetsBuildDirectory: "public-cloudflare/build",
-        serverConditions: ["workerd", "worker", "browser"],
-        serverDependenciesToBundle: "all",
-        serverMainFields: ["browser", "module", "main"],
-        serverMinify: true,
-        serverPlatform: "neutral",
+      }
+    : {}),
+  ...(target === "workers"
+    ? {
+        ...cloudflareOptions,
+        server: "./server.worker.ts",
+        serverBuildPath: "build-workers/index.js",
+        assetsBuildDirectory: "public-workers/build",
+        // Everything is bundled but the Workers runtime's own modules (the Durable Object base class).
+        serverDependenciesToBundle: [/^(?!cloudflare:)/],
       }
     : {}),
 };

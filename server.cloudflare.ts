@@ -1,32 +1,26 @@
 // The Cloudflare Pages Function: `npm run build:cloudflare` bundles this file with the app into
-// functions/[[path]].js. Wiring only; server.ts is its Express counterpart.
+// functions/[[path]].js. Wiring only; server.ts is its Express counterpart, server.worker.ts its Workers one.
 import * as build from "@remix-run/dev/server-build";
 
+import type { AppContextExtras } from "./app/lab-context";
 import type { AppSessionContext, SessionData, SessionFlashData } from "./app/session";
-import { configErrorResponse, type PagesEnv } from "./server/cloudflare-config";
-import { pagesSessionsFor } from "./server/cloudflare-sessions";
+import { configErrorResponse, type CloudflareEnv } from "./server/cloudflare-config";
+import { cloudflareSessionsFor } from "./server/cloudflare-sessions";
 import { createPagesFunction, type PagesEventContext } from "./session/adapters/cloudflare";
 
 declare module "@remix-run/cloudflare" {
-  // The same typed session as on Express (remix.env.d.ts), and on Cloudflare also Remix's
-  // `cloudflare` value: `context.cloudflare.env` holds the bindings.
-  interface AppLoadContext extends AppSessionContext {
-    cloudflare?: { env: PagesEnv; cf: unknown; ctx: { waitUntil(promise: Promise<unknown>): void } };
+  // The same typed session and lab as on Express (remix.env.d.ts), and on Cloudflare also Remix's
+  // `cloudflare` value: `context.cloudflare.env` holds the bindings. server.worker.ts shares this.
+  interface AppLoadContext extends AppSessionContext, AppContextExtras {
+    cloudflare?: { env: CloudflareEnv; cf: unknown; ctx: { waitUntil(promise: Promise<unknown>): void } };
   }
 }
 
-const handleRequest = createPagesFunction<PagesEnv, SessionData, SessionFlashData>({
-  build,
-  withSession: ({ env }) => {
-    const sessions = pagesSessionsFor(env);
-    if ("error" in sessions) throw sessions.error;
-    return sessions.withSession;
-  },
-});
+const handleRequest = createPagesFunction<CloudflareEnv, SessionData, SessionFlashData>({ build });
 
-export async function onRequest(context: PagesEventContext<PagesEnv>): Promise<Response> {
-  // A wrong binding answers every request with a page naming it, rather than a bare 500.
-  const sessions = pagesSessionsFor(context.env);
+export async function onRequest(context: PagesEventContext<CloudflareEnv>): Promise<Response> {
+  // A wrong binding answers every request, static files included, with a page naming it.
+  const sessions = cloudflareSessionsFor(context.env, "pages");
   if ("error" in sessions) return configErrorResponse(sessions.error);
-  return handleRequest(context);
+  return handleRequest(context, sessions.withSession);
 }

@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import { installGlobals } from "@remix-run/node";
 
 import { createApp } from "./server/app";
-import { loadBuild } from "./server/build";
+import { BuildError, loadBuild, type LoadedBuild } from "./server/build";
 import { ConfigError, loadConfig } from "./server/config";
 import { originPolicyOf } from "./server/session-settings";
 import { createSessionStorage, type AppSessionStorage } from "./server/sessions";
@@ -15,18 +15,21 @@ installGlobals({ nativeFetch: true });
 if (fs.existsSync(".env")) process.loadEnvFile(".env");
 
 let config;
+let loaded: LoadedBuild;
 let sessionStorage: AppSessionStorage;
 try {
   config = loadConfig();
+  // Before the store, so a missing build is reported without waiting for Redis.
+  loaded = await loadBuild(config.mode);
   // Connects to the store (Redis) before listening: an unreachable store stops the start here.
   sessionStorage = await createSessionStorage(config);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof BuildError)) throw error;
   console.error(`Cannot start: ${error.message}`);
   process.exit(1);
 }
 
-const { build, listening } = await loadBuild(config.mode === "development");
+const { build, listening } = loaded;
 const app = createApp({
   build,
   sessionStorage,

@@ -6,6 +6,8 @@ import { renderToReadableStream } from "react-dom/server";
 // As in entry.server.tsx (not imported from there: that module pulls in Node streams).
 export const streamTimeout = 5_000;
 
+export { handleError } from "./handle-error";
+
 /**
  * The document renderer on Cloudflare Workers, where Node streams do not exist: the same page as
  * entry.server.tsx, rendered to a web ReadableStream. `npm run build:cloudflare` uses it in place of

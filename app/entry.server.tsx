@@ -9,6 +9,8 @@ import { renderToPipeableStream } from "react-dom/server";
 // Deferred data that has not settled by then is rejected, so a stream never hangs.
 export const streamTimeout = 5_000;
 
+export { handleError } from "./handle-error";
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,

@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   Links,
+  LiveReload,
   Meta,
   Outlet,
   Scripts,
@@ -16,6 +17,7 @@ import type { ReactNode } from "react";
 import { AppHeader } from "~/components/app-header";
 import { Notice } from "~/components/notice";
 import { SessionInspector } from "~/components/session-inspector";
+import { isLabPath, requireLab, shortSessionId } from "~/lab.server";
 import stylesheet from "~/tailwind.css";
 
 export const links: LinksFunction = () => [
@@ -28,16 +30,28 @@ export const meta: MetaFunction = () => [
   { name: "description", content: "A Remix stack whose sessions commit themselves." },
 ];
 
-export async function loader({ context: { session } }: LoaderFunctionArgs) {
+/** Shown after sign out (app/routes/logout.tsx), which deletes the session and writes nothing more. */
+const SIGNED_OUT =
+  "Signed out. Your session was deleted, and your theme and density with it: they are back to light and comfortable.";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { session, lab } = context;
+  const url = new URL(request.url);
+  // With LAB_ROUTES off a lab page must answer as an unknown URL does: 404, and no visit written.
+  if (isLabPath(url.pathname)) requireLab(context);
   const visits = (session.get("visits") ?? 0) + 1;
   session.set("visits", visits);
+  // Taken before the flash is read below (reading deletes it), so the inspector can show it once.
+  const sessionData = session.data;
   return json({
-    notice: session.get("notice") ?? null,
+    notice: session.get("notice") ?? (url.searchParams.has("signed-out") && !session.has("user") ? SIGNED_OUT : null),
     user: session.get("user") ?? null,
     theme: session.get("theme") ?? "light",
     density: session.get("density") ?? "comfortable",
     visits,
-    sessionData: session.data,
+    sessionData,
+    sessionId: shortSessionId(session.id),
+    labRoutes: Boolean(lab),
   });
 }
 
@@ -58,22 +72,24 @@ export function Layout({ children }: { children: ReactNode }) {
         {children}
         <ScrollRestoration />
         <Scripts />
+        {/* Connects to `remix dev` so an edit reloads the page; renders nothing outside development. */}
+        <LiveReload />
       </body>
     </html>
   );
 }
 
 export default function App() {
-  const { notice, user, density, visits, sessionData } = useLoaderData<typeof loader>();
+  const { notice, user, density, visits, sessionData, sessionId, labRoutes } = useLoaderData<typeof loader>();
   return (
     <div className={density === "compact" ? "text-sm" : undefined}>
-      <AppHeader user={user} visits={visits} />
+      <AppHeader user={user} visits={visits} labRoutes={labRoutes} />
       <div className="mx-auto grid max-w-6xl gap-8 px-4 py-8 lg:grid-cols-[1fr_20rem]">
         <main className="min-w-0">
           {notice ? <Notice>{notice}</Notice> : null}
           <Outlet />
         </main>
-        <SessionInspector initialData={sessionData} />
+        <SessionInspector initialData={sessionData} sessionId={sessionId} live={labRoutes} />
       </div>
     </div>
   );

@@ -20,7 +20,8 @@ import expressSession from "express-session";
 import { createClient } from "redis";
 
 import { createApp } from "../server/app";
-import { loadConfig } from "../server/config";
+import { labContextOf, loadConfig } from "../server/config";
+import { labContext } from "../server/session-settings";
 import { createSessionStorage } from "../server/sessions";
 import { createSessionId } from "../session/core";
 import { SqliteSessionStore } from "../session/stores/sqlite";
@@ -69,10 +70,19 @@ export async function createBenchApp(spec: ServerSpec, place: ServerPlace, build
   }
 }
 
+/**
+ * The bench drives the lab's routes, which answer 404 without `context.lab` (LAB_ROUTES): the peers
+ * hand it over as the stack does, so every row runs the same loaders.
+ */
+const LAB = labContext("sqlite", 64 * 1024);
+
 function bareApp(build: ServerBuild): BenchApp {
   const app = express();
   app.disable("x-powered-by");
-  app.all("*", createExpressRequestHandler({ build, mode: "production" }));
+  app.all(
+    "*",
+    createExpressRequestHandler({ build, mode: "production", getLoadContext: () => ({ lab: LAB }) as AppLoadContext }),
+  );
   return { app, close: async () => {} };
 }
 
@@ -87,12 +97,13 @@ async function stackApp(store: string, place: ServerPlace, build: ServerBuild): 
       DATA_DIR: place.dataDir,
       REDIS_URL: place.redisUrl ?? process.env.REDIS_URL,
       SESSION_REDIS_PREFIX: "bench-stack:",
+      LAB_ROUTES: "on",
     },
     () => {},
   );
   // Awaited so a store that connects asynchronously (Redis) works whether or not the factory is async.
   const sessionStorage = await createSessionStorage(config);
-  const app = createApp({ build, sessionStorage, mode: "production", log: false });
+  const app = createApp({ build, sessionStorage, mode: "production", lab: labContextOf(config), log: false });
   return { app, close: () => sessionStorage.close() };
 }
 
@@ -141,7 +152,7 @@ async function expressSessionApp(store: "sqlite" | "redis", place: ServerPlace, 
     createExpressRequestHandler({
       build,
       mode: "production",
-      getLoadContext: (req) => ({ session: sessionView(req.session) }) as unknown as AppLoadContext,
+      getLoadContext: (req) => ({ session: sessionView(req.session), lab: LAB }) as unknown as AppLoadContext,
     }),
   );
   return { app, close };
@@ -210,7 +221,7 @@ async function alwaysCommitApp(place: ServerPlace, build: ServerBuild): Promise<
     try {
       const request = createRemixRequest(req, res);
       const session = await sessionStorage.getSession(request.headers.get("Cookie"));
-      const response = await handleRequest(request, { session } as unknown as AppLoadContext);
+      const response = await handleRequest(request, { session, lab: LAB } as unknown as AppLoadContext);
       response.headers.append("Set-Cookie", await sessionStorage.commitSession(session));
       await sendRemixResponse(res, response);
     } catch (error) {

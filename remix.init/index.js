@@ -46,7 +46,9 @@ async function main({ rootDirectory, packageManager = "npm" }) {
         : env.secretAdded
           ? "  - .env existed; a new random SESSION_SECRET was added to it"
           : "  - .env existed and already sets SESSION_SECRET; left as it was",
-      removed.length > 0 ? `  - removed the stack's own files: ${removed.join(", ")}` : "  - no stack-only files left to remove",
+      removed.length > 0
+        ? `  - removed the stack's own files: ${removed.join(", ")}`
+        : "  - no stack-only files left to remove",
       "",
       `Start developing with \`${run} dev\`; \`${run} build\` and \`${run} start\` run it in production mode.`,
     ].join("\n"),
@@ -74,7 +76,9 @@ function appNameFrom(root) {
     .replace(/^-+/, "")
     .replace(/-+$/, "");
   if (!/^[a-z\d\-~][a-z\d\-._~]*$/.test(name)) {
-    throw new Error(`the folder name "${folder}" gives no valid npm package name; rename the folder and run \`npx remix init\``);
+    throw new Error(
+      `the folder name "${folder}" gives no valid npm package name; rename the folder and run \`npx remix init\``,
+    );
   }
   return name;
 }
@@ -127,7 +131,8 @@ function writeEnvFile(root) {
     return { created: false, secretAdded: true };
   }
   const exampleFile = path.join(root, ".env.example");
-  if (!fs.existsSync(exampleFile)) throw new Error(`${exampleFile} does not exist; it lists the settings .env is made from`);
+  if (!fs.existsSync(exampleFile))
+    throw new Error(`${exampleFile} does not exist; it lists the settings .env is made from`);
   const example = fs.readFileSync(exampleFile, "utf8");
   if (!SECRET_LINE.test(example)) throw new Error(".env.example has no SESSION_SECRET= line to fill in");
   fs.writeFileSync(envFile, example.replace(SECRET_LINE, `SESSION_SECRET=${secret}`), { mode: 0o600 });

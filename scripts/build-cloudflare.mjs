@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// Builds the app as a Cloudflare Pages project, from the same app/ as the Express build:
-//   functions/[[path]].js   the Pages Function (server.cloudflare.ts with the app bundled in)
-//   public-cloudflare/      the static output: the browser build in build/, the files of public/,
-//                           and Pages' _routes.json and _headers
+// Builds the app for Cloudflare, from the same app/ as the Express build, as a Pages project (the
+// default) or, with --target=workers, as a Worker with static assets:
+//   pages     functions/[[path]].js   the Pages Function (server.cloudflare.ts with the app bundled in)
+//             public-cloudflare/      the browser build in build/, the files of public/, and Pages'
+//                                     _routes.json and _headers
+//   workers   build-workers/index.js  the Worker (server.worker.ts with the app and the session
+//                                     Durable Object bundled in), wrangler.jsonc's "main"
+//             public-workers/         its static assets: the browser build, the files of public/, _headers
 // build/ and public/build/ (the Express build) are never touched.
 //
 // `remix build` cannot do this alone: the classic compiler always takes app/entry.server.tsx (Node
 // streams) and the root tsconfig.json. So this runs the same compiler with two changes to the
-// config remix.config.js gives for REMIX_TARGET=cloudflare: app/entry.server.cloudflare.tsx as the
+// config remix.config.js gives for the target's REMIX_TARGET: app/entry.server.cloudflare.tsx as the
 // server entry, and tsconfig.cloudflare.json, whose paths resolve "@remix-run/node" to
 // "@remix-run/cloudflare" (same API, Web Crypto inside) for this build only.
 //
-//   node scripts/build-cloudflare.mjs              a clean build (for a deployment)
-//   node scripts/build-cloudflare.mjs --if-stale   build only when a source is newer than the output,
-//                                                  keeping earlier browser files (tests, previews)
+//   node scripts/build-cloudflare.mjs [--target=workers]              a clean build (for a deployment)
+//   node scripts/build-cloudflare.mjs [--target=workers] --if-stale   build only when a source is newer
+//                                                  than the output, keeping earlier browser files (tests, previews)
 //
 // Builds are serialised with a lock, so tests starting at the same time never read a half-written build.
 import fs from "node:fs";
@@ -23,8 +27,32 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const functionFile = path.join(root, "functions", "[[path]].js");
-const staticDir = path.join(root, "public-cloudflare");
+
+/** What each target builds: REMIX_TARGET for remix.config.js, the server bundle, the static folder. */
+const TARGETS = {
+  pages: {
+    name: "Cloudflare Pages",
+    remixTarget: "cloudflare",
+    serverFile: path.join(root, "functions", "[[path]].js"),
+    staticDir: path.join(root, "public-cloudflare"),
+    writeRouting: writePagesRoutes,
+  },
+  workers: {
+    name: "Cloudflare Workers",
+    remixTarget: "workers",
+    serverFile: path.join(root, "build-workers", "index.js"),
+    staticDir: path.join(root, "public-workers"),
+    writeRouting: writeHeaders,
+  },
+};
+const targetName =
+  /^--target=(\w+)$/.exec(process.argv.find((arg) => arg.startsWith("--target=")) ?? "")?.[1] ?? "pages";
+const target = TARGETS[targetName];
+if (!target) {
+  console.error(`Unknown --target=${targetName}; use pages or workers.`);
+  process.exit(1);
+}
+const { serverFile, staticDir } = target;
 const lockDir = path.join(root, "node_modules", ".cache", "build-cloudflare.lock");
 
 /** Files whose change makes the bundle stale besides those the compiler read (listed in its metafiles). */
@@ -37,7 +65,7 @@ const CONFIG_FILES = [
   "scripts/build-cloudflare.mjs",
 ];
 
-process.env.REMIX_TARGET = "cloudflare";
+process.env.REMIX_TARGET = target.remixTarget;
 // Always a production build, whatever NODE_ENV the caller runs under (vitest sets "test"); the
 // deployment's own mode comes from its ENVIRONMENT binding.
 process.env.NODE_ENV = "production";
@@ -51,7 +79,7 @@ try {
     if (ifStale) {
       const reason = staleReason();
       if (!reason) return;
-      console.log(`Cloudflare build is stale (${reason}); rebuilding.`);
+      console.log(`${target.name} build is stale (${reason}); rebuilding.`);
     }
     await build({ clean: !ifStale });
   });
@@ -76,16 +104,16 @@ async function build({ clean }) {
   const started = Date.now();
   const mode = process.env.NODE_ENV;
   const config = await readConfig(root, mode);
-  if (config.serverBuildPath !== functionFile) {
+  if (config.serverBuildPath !== serverFile) {
     throw new Error(
-      `remix.config.js did not switch to the Cloudflare target (server build: ${config.serverBuildPath}).`,
+      `remix.config.js did not switch to the ${target.name} target (server build: ${config.serverBuildPath}).`,
     );
   }
   config.entryServerFile = "entry.server.cloudflare.tsx";
   config.entryServerFilePath = path.join(config.appDirectory, config.entryServerFile);
   config.tsconfigPath = path.join(root, "tsconfig.cloudflare.json");
 
-  console.log(`Building for Cloudflare Pages (NODE_ENV=${mode})...`);
+  console.log(`Building for ${target.name} (NODE_ENV=${mode})...`);
   if (clean) fs.rmSync(staticDir, { recursive: true, force: true });
   fs.mkdirSync(config.assetsBuildDirectory, { recursive: true });
   try {
@@ -95,9 +123,9 @@ async function build({ clean }) {
     throw new BuildFailed();
   }
   copyPublicFiles(path.join(root, "public"), staticDir);
-  writePagesRoutes(staticDir);
+  target.writeRouting(staticDir);
   console.log(
-    `Built ${path.relative(root, functionFile)} and ${path.relative(root, staticDir)}/ in ${Date.now() - started} ms.`,
+    `Built ${path.relative(root, serverFile)} and ${path.relative(root, staticDir)}/ in ${Date.now() - started} ms.`,
   );
 }
 
@@ -120,18 +148,23 @@ function writePagesRoutes(dir) {
     .map((entry) => (entry.isDirectory() ? `/${entry.name}/*` : `/${entry.name}`));
   const routes = { version: 1, include: ["/*"], exclude: publicFiles.sort() };
   fs.writeFileSync(path.join(dir, "_routes.json"), `${JSON.stringify(routes, null, 2)}\n`);
+  writeHeaders(dir);
+}
+
+/** Workers static assets need no routes file: any path with a file is served before the Worker runs. */
+function writeHeaders(dir) {
   fs.writeFileSync(path.join(dir, "_headers"), "/build/*\n  Cache-Control: public, max-age=31536000, immutable\n");
 }
 
 /** Why the output must be rebuilt, or null when it is current. */
 function staleReason() {
-  if (!fs.existsSync(functionFile) || !fs.existsSync(path.join(staticDir, "_routes.json"))) return "no build yet";
-  const builtAt = fs.statSync(functionFile).mtimeMs;
+  if (!fs.existsSync(serverFile) || !fs.existsSync(path.join(staticDir, "_headers"))) return "no build yet";
+  const builtAt = fs.statSync(serverFile).mtimeMs;
   const inputs = new Set(CONFIG_FILES.map((file) => path.join(root, file)));
   // New or deleted route files change their folder, not any file the last build read.
   for (const dir of ["app", "app/routes", "public"]) inputs.add(path.join(root, dir));
   for (const name of ["metafile.server.json", "metafile.js.json"]) {
-    const metafile = path.join(path.dirname(functionFile), name);
+    const metafile = path.join(path.dirname(serverFile), name);
     if (!fs.existsSync(metafile)) return `no ${name}`;
     for (const input of Object.keys(JSON.parse(fs.readFileSync(metafile, "utf8")).inputs)) {
       // Plugin namespaces prefix some inputs ("route:app/root.tsx"); node_modules is covered by the lockfile.

@@ -9,6 +9,9 @@ import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FUNCTION_FILE = path.join(ROOT, "functions", "[[path]].js");
 const STATIC_DIR = path.join(ROOT, "public-cloudflare");
+/** The Worker build, whose SessionObject class a Pages project binds through `script_name`. */
+const SESSION_WORKER_FILE = path.join(ROOT, "build-workers", "index.js");
+const SESSION_WORKER = "session-worker";
 
 /**
  * What Pages does around a Function, reduced to one route: it calls `onRequest` with an EventContext
@@ -37,6 +40,11 @@ export interface PagesLocalOptions {
   bindings?: Record<string, string>;
   /** Bind an in-memory KV namespace as SESSION_KV. */
   kv?: boolean;
+  /**
+   * Run the built Worker (`npm run build:workers`) beside the Function and bind its SessionObject
+   * Durable Objects as SESSION_DO, as `script_name` does for a deployed Pages project.
+   */
+  sessionObjects?: boolean;
   /** Loopback port; 0 (the default) picks a free one. */
   port?: number;
   /** Show the Function's console output (off: tests provoke errors on purpose). */
@@ -73,24 +81,45 @@ export async function startPagesLocal(options: PagesLocalOptions = {}): Promise<
   if (options.build !== false) ensureCloudflareBuild();
   if (!fs.existsSync(FUNCTION_FILE)) throw new Error(`No ${FUNCTION_FILE}: run \`npm run build:cloudflare\`.`);
 
+  if (options.sessionObjects && !fs.existsSync(SESSION_WORKER_FILE)) {
+    throw new Error(`No ${SESSION_WORKER_FILE}: run \`npm run build:workers\`.`);
+  }
+  // The Worker that defines the objects binds them itself, so an object can hand a session to another.
+  const sessionWorker = {
+    name: SESSION_WORKER,
+    modulesRoot: path.dirname(SESSION_WORKER_FILE),
+    modules: [{ type: "ESModule" as const, path: SESSION_WORKER_FILE }],
+    compatibilityDate: compatibilityDate(),
+    durableObjects: { SESSION_DO: { className: "SessionObject", useSQLite: true } },
+  };
+
   const settings = (bindings: Record<string, string>): MiniflareOptions => ({
     host: "127.0.0.1",
     port: options.port ?? 0,
-    modulesRoot: ROOT,
-    modules: [
-      { type: "ESModule", path: path.join(ROOT, "pages-entry.mjs"), contents: PAGES_ENTRY },
-      { type: "ESModule", path: FUNCTION_FILE },
-    ],
-    compatibilityDate: compatibilityDate(),
     // No download of Cloudflare's request.cf data: a fixed placeholder, offline.
     cf: false,
-    bindings,
-    kvNamespaces: options.kv ? ["SESSION_KV"] : [],
-    assets: {
-      directory: STATIC_DIR,
-      binding: "ASSETS",
-      routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
-    },
+    workers: [
+      {
+        name: "pages",
+        modulesRoot: ROOT,
+        modules: [
+          { type: "ESModule", path: path.join(ROOT, "pages-entry.mjs"), contents: PAGES_ENTRY },
+          { type: "ESModule", path: FUNCTION_FILE },
+        ],
+        compatibilityDate: compatibilityDate(),
+        bindings,
+        kvNamespaces: options.kv ? ["SESSION_KV"] : [],
+        durableObjects: options.sessionObjects
+          ? { SESSION_DO: { className: "SessionObject", scriptName: SESSION_WORKER, useSQLite: true } }
+          : {},
+        assets: {
+          directory: STATIC_DIR,
+          binding: "ASSETS",
+          routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+        },
+      },
+      ...(options.sessionObjects ? [sessionWorker] : []),
+    ],
     log: new Log(options.log ? LogLevel.INFO : LogLevel.NONE),
     handleRuntimeStdio: options.log
       ? (stdout: Readable, stderr: Readable) => {

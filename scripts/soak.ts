@@ -60,7 +60,7 @@ async function main() {
   const dataDir = fs.mkdtempSync(`${os.tmpdir()}/soak-`);
   const server = await ProductionServer.start({
     dataDir,
-    env: { SESSION_SECRET: crypto.randomBytes(32).toString("hex") },
+    env: { SESSION_SECRET: crypto.randomBytes(32).toString("hex"), LAB_ROUTES: "on" },
   });
   const errors = new Map<string, number>();
   const fail = (what: string) => errors.set(what, (errors.get(what) ?? 0) + 1);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Creates an app from this stack the way users do (create-remix with the committed tree as the
-# template), then proves the new app is whole: remix.init ran, and build, typecheck, lint, unit tests
-# and a production start all work. Slow (a full npm install), so it is not part of `npm test`;
-# .ci/run and the GitHub workflow run it after `npm test`.
+# Creates apps from this stack the way users do, with create-remix, in both template forms that work
+# offline: a .tar.gz laid out like GitHub's download of the repository (what `--template owner/repo`
+# fetches, and the form the README shows), and a folder. remix.init must have run in both; the app
+# from the archive is then proven whole: build, typecheck, lint, unit tests and a production start.
+# Slow (two full npm installs), so it is not part of `npm test`; .ci/run and the GitHub workflow run
+# it after `npm test`.
 #
 # Only committed files are used (git archive HEAD), as a template download from GitHub would hold.
-# KEEP_TEMPLATE_TEST=1 keeps the temporary folder for inspection.
+# TEMPLATE_FROM=worktree takes the working tree's files instead (tracked and untracked, not ignored),
+# to try a change before committing it. KEEP_TEMPLATE_TEST=1 keeps the temporary folder for inspection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,26 +40,44 @@ step() {
 }
 
 mkdir "$WORK/template"
-git archive --format=tar HEAD | tar -x -C "$WORK/template"
-[ -f "$WORK/template/remix.init/index.js" ] || fail "the committed tree has no remix.init/index.js"
+if [ "${TEMPLATE_FROM:-}" = worktree ]; then
+  git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
+    tar --null -T - -c | tar -x -C "$WORK/template"
+else
+  git archive --format=tar HEAD | tar -x -C "$WORK/template"
+fi
+[ -f "$WORK/template/remix.init/index.js" ] || fail "the template has no remix.init/index.js"
+# GitHub's download holds one top-level folder, which create-remix strips.
+tar -czf "$WORK/stack.tar.gz" -C "$WORK" template
 
-# Not interactive, so create-remix takes the defaults: install with npm, run remix.init.
-step 1200 "create-remix (copy, npm install, remix.init)" \
-  npx --yes "$CREATE_REMIX" "$WORK/$APP_NAME" --template "$WORK/template" --no-git-init --yes \
-  --remix-version "$REMIX_VERSION" --show-install-output --no-motion
+# Creates $WORK/<name> from the template form given and checks what remix.init did.
+create_app() {
+  local name=$1 template=$2
+  # Not interactive, so create-remix takes the defaults: install with npm, run remix.init.
+  step 1200 "create-remix from $template (copy, npm install, remix.init)" \
+    npx --yes "$CREATE_REMIX" "$WORK/$name" --template "$template" --no-git-init --yes \
+    --remix-version "$REMIX_VERSION" --show-install-output --no-motion
+
+  echo "--- remix.init results in $name"
+  (
+    cd "$WORK/$name"
+    [ ! -e remix.init ] || fail "remix.init/ is still there: create-remix did not run it"
+    grep -Eq '^SESSION_SECRET=[0-9a-f]{64}$' .env || fail ".env has no generated SESSION_SECRET"
+    [ "$(node -p 'require("./package.json").name')" = "$name" ] || fail "package.json is not named $name"
+    [ "$(node -p 'require("./package-lock.json").name')" = "$name" ] || fail "package-lock.json is not named $name"
+    for stack_only in .ci tests/remix-init.test.ts scripts/test-template.sh; do
+      [ ! -e "$stack_only" ] || fail "$stack_only should have been removed"
+    done
+  )
+  echo "--- remix.init results in $name: ok"
+}
+
+create_app "$APP_NAME" "$WORK/stack.tar.gz"
+create_app "$APP_NAME-from-folder" "$WORK/template"
 
 APP="$WORK/$APP_NAME"
 cd "$APP"
-
-echo "--- remix.init results"
-[ ! -e remix.init ] || fail "remix.init/ is still there: create-remix did not run it"
-grep -Eq '^SESSION_SECRET=[0-9a-f]{64}$' .env || fail ".env has no generated SESSION_SECRET"
-[ "$(node -p 'require("./package.json").name')" = "$APP_NAME" ] || fail "package.json is not named $APP_NAME"
-[ "$(node -p 'require("./package-lock.json").name')" = "$APP_NAME" ] || fail "package-lock.json is not named $APP_NAME"
-for stack_only in .ci tests/remix-init.test.ts scripts/test-template.sh; do
-  [ ! -e "$stack_only" ] || fail "$stack_only should have been removed"
-done
-echo "--- remix.init results: ok"
 
 step 600 "npm run build" npm run build
 step 600 "npm run typecheck" npm run typecheck

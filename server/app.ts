@@ -3,11 +3,13 @@ import compression from "compression";
 import express from "express";
 import morgan from "morgan";
 
+import type { LabContext } from "../app/lab-context";
 import { createRequestHandler } from "../session/adapters/express";
 import { createAutoCommit } from "../session/core";
 import type { OriginPolicy } from "../session/core/same-origin";
 
-import { autoCommitOptions, type AppSessionStorage } from "./session-settings";
+import { labContextFromEnvironment } from "./config";
+import { autoCommitOptions, withLabContext, type AppSessionStorage } from "./session-settings";
 
 export interface AppOptions {
   /** The Remix build, or a function returning the latest one. */
@@ -23,6 +25,11 @@ export interface AppOptions {
   originPolicy?: OriginPolicy;
   /** Where request logs go; defaults to stdout, `false` turns them off. */
   log?: NodeJS.WritableStream | false;
+  /**
+   * The lab's context (`labContextOf(config)`), or null: every `/lab` route answers 404. Unset: read
+   * from the environment (LAB_ROUTES, SESSION_STORE, SESSION_MAX_BYTES).
+   */
+  lab?: LabContext | null;
 }
 
 // Method, path, status, size and time: never headers, so cookies and session ids stay out of logs.
@@ -42,8 +49,9 @@ export function createApp(options: AppOptions): express.Express {
   app.use(express.static("public", { maxAge: "1h" }));
   if (log) app.use(morgan(LOG_FORMAT, { stream: log }));
 
-  const withSession = createAutoCommit(
-    autoCommitOptions(sessionStorage, mode, options.commitOnServerError, originPolicy),
+  const withSession = withLabContext(
+    createAutoCommit(autoCommitOptions(sessionStorage, mode, options.commitOnServerError, originPolicy)),
+    options.lab !== undefined ? options.lab : labContextFromEnvironment(),
   );
   app.all("*", createRequestHandler({ build, withSession, mode }));
   return app;

@@ -6,10 +6,20 @@ import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
 
 const BUILD_PATH = path.resolve("build/index.js");
 
+/** The build cannot be served; the message is one line saying what to run. */
+export class BuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BuildError";
+  }
+}
+
 /** Imports the server build; the query string defeats the module cache after a rebuild. */
 export async function importBuild(): Promise<ServerBuild> {
   if (!fs.existsSync(BUILD_PATH)) {
-    throw new Error(`No server build at ${BUILD_PATH}. Run \`npm run build\` first.`);
+    throw new BuildError(
+      `there is no server build (${path.relative(process.cwd(), BUILD_PATH)}); run \`npm run build\` first.`,
+    );
   }
   const stat = fs.statSync(BUILD_PATH);
   return import(`${url.pathToFileURL(BUILD_PATH).href}?t=${stat.mtimeMs}`);
@@ -25,9 +35,16 @@ export interface LoadedBuild {
  * Production imports the build once. Development re-imports it whenever `remix dev` writes a new one
  * and tells `remix dev` the server is ready, which reloads the browser.
  */
-export async function loadBuild(dev: boolean): Promise<LoadedBuild> {
+export async function loadBuild(mode: "production" | "development" | "test"): Promise<LoadedBuild> {
   let build = await importBuild();
-  if (!dev) return { build, listening: async () => {} };
+  if (mode === "production" && build.mode !== "production") {
+    // `npm run dev` leaves a build compiled against React's development JSX runtime, which production
+    // React does not provide: every page would be a 500 while /lab/ping kept a health check green.
+    throw new BuildError(
+      `${path.relative(process.cwd(), BUILD_PATH)} is a ${build.mode} build (from \`npm run dev\`), which cannot run in production; run \`npm run build\` first.`,
+    );
+  }
+  if (mode !== "development") return { build, listening: async () => {} };
 
   // Only `remix dev` sets this; run by hand, the server still reloads builds but has nobody to tell.
   const announce = process.env.REMIX_DEV_ORIGIN ? () => broadcastDevReady(build) : async () => {};

@@ -1,18 +1,24 @@
 import { describe, expect, it } from "vitest";
 
-import { loadPagesConfig, PagesConfigError, type PagesEnv } from "./cloudflare-config";
+import type { SessionObjectNamespace } from "../session/stores/durable-object";
+
+import { CloudflareConfigError, loadCloudflareConfig, type CloudflareEnv } from "./cloudflare-config";
 
 const SECRET = "a-production-secret-of-at-least-32-characters";
 const quiet = () => {};
-const load = (env: PagesEnv) => loadPagesConfig(env, quiet);
+const load = (env: CloudflareEnv) => loadCloudflareConfig(env, "pages", quiet);
+/** Stands in for a Durable Object namespace binding; configuration only checks that it is there. */
+const sessionObjects = {} as SessionObjectNamespace;
 
-describe("loadPagesConfig", () => {
+describe("loadCloudflareConfig on Pages", () => {
   it("defaults to production, the cookie store and the Express server's session settings", () => {
     expect(load({ SESSION_SECRET: SECRET })).toEqual({
       mode: "production",
+      labRoutes: false,
       session: {
         store: "cookie",
         kv: null,
+        sessionObjects: null,
         secrets: [SECRET],
         cookieName: "__Host-session",
         secure: true,
@@ -50,9 +56,11 @@ describe("loadPagesConfig", () => {
     });
     expect(config).toEqual({
       mode: "test",
+      labRoutes: true,
       session: {
         store: "kv",
         kv,
+        sessionObjects: null,
         secrets: ["new", "old"],
         cookieName: "__pages",
         secure: false,
@@ -67,32 +75,75 @@ describe("loadPagesConfig", () => {
     });
   });
 
+  it("serves the lab routes outside production, and in production only when LAB_ROUTES is on", () => {
+    expect(load({ ENVIRONMENT: "development" }).labRoutes).toBe(true);
+    expect(load({ ENVIRONMENT: "test" }).labRoutes).toBe(true);
+    expect(load({ SESSION_SECRET: SECRET }).labRoutes).toBe(false);
+    expect(load({ SESSION_SECRET: SECRET, LAB_ROUTES: "on" }).labRoutes).toBe(true);
+  });
+
   it("makes up a secret outside production, and says so", () => {
     const warnings: string[] = [];
-    const config = loadPagesConfig({ ENVIRONMENT: "development" }, (message) => warnings.push(message));
+    const config = loadCloudflareConfig({ ENVIRONMENT: "development" }, "pages", (message) => warnings.push(message));
     expect(config.session.secrets[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(warnings.join()).toContain("SESSION_SECRET is not set");
   });
 
-  it.each<[PagesEnv, string]>([
+  it.each<[CloudflareEnv, string]>([
     [{}, "SESSION_SECRET is not set"],
+    [{}, "wrangler pages secret put SESSION_SECRET"],
     [{ SESSION_SECRET: "short" }, "at least 32 characters"],
     [{ SESSION_SECRET: `${SECRET},short` }, "SESSION_SECRET: secret 2 of 2 is shorter than 32 characters"],
     [{ SESSION_SECRET: SECRET, APP_ORIGIN: "https://example.com/app" }, "APP_ORIGIN must be the app's public origin"],
     [{ SESSION_SECRET: SECRET, TRUST_PROXY: "maybe" }, 'TRUST_PROXY must be true or false; got "maybe"'],
     [
       { SESSION_SECRET: SECRET, SESSION_STORE: "redis" },
-      'SESSION_STORE must be one of cookie, kv on Cloudflare; got "redis"',
+      'SESSION_STORE must be one of cookie, kv, durable-object on Cloudflare; got "redis"',
     ],
     [{ SESSION_SECRET: SECRET, SESSION_STORE: "kv" }, "needs a KV namespace bound as SESSION_KV"],
-    [{ SESSION_SECRET: SECRET, SESSION_MAX_AGE: "59" }, 'SESSION_MAX_AGE must be a whole number at least 60; got "59"'],
+    [{ SESSION_SECRET: SECRET, SESSION_STORE: "durable-object" }, 'script_name = "<its name>"'],
+    [
+      { SESSION_SECRET: SECRET, SESSION_MAX_AGE: "59" },
+      'SESSION_MAX_AGE must be a whole number between 60 and 34560000; got "59"',
+    ],
     [{ SESSION_SECRET: SECRET, SESSION_MAX_BYTES: "1.5" }, "SESSION_MAX_BYTES must be a whole number"],
     [
       { SESSION_SECRET: SECRET, SESSION_COMMIT_ON_ERROR: "maybe" },
       'SESSION_COMMIT_ON_ERROR must be true or false; got "maybe"',
     ],
   ])("refuses %j with a message naming the binding", (env, message) => {
-    expect(() => load(env)).toThrow(PagesConfigError);
+    expect(() => load(env)).toThrow(CloudflareConfigError);
     expect(() => load(env)).toThrow(message);
+  });
+
+  it("uses the Durable Object store when SESSION_STORE asks for it and SESSION_DO is bound", () => {
+    const { session } = load({ SESSION_SECRET: SECRET, SESSION_STORE: "durable-object", SESSION_DO: sessionObjects });
+    expect(session.store).toBe("durable-object");
+    expect(session.sessionObjects).toBe(sessionObjects);
+  });
+});
+
+describe("loadCloudflareConfig on Workers", () => {
+  const loadWorkers = (env: CloudflareEnv) => loadCloudflareConfig(env, "workers", quiet);
+
+  it("defaults to the Durable Object store, with the same session settings as Pages", () => {
+    const env = { SESSION_SECRET: SECRET, SESSION_DO: sessionObjects };
+    const { session } = loadWorkers(env);
+    expect(session.store).toBe("durable-object");
+    expect(session.sessionObjects).toBe(sessionObjects);
+    expect({ ...session, store: "cookie", sessionObjects: null }).toEqual(load({ SESSION_SECRET: SECRET }).session);
+  });
+
+  it("still offers the cookie store, which needs no binding", () => {
+    expect(loadWorkers({ SESSION_SECRET: SECRET, SESSION_STORE: "cookie" }).session.store).toBe("cookie");
+  });
+
+  it.each<[CloudflareEnv, string]>([
+    [{}, "npx wrangler secret put SESSION_SECRET"],
+    [{ SESSION_SECRET: SECRET }, "needs the SessionObject Durable Object bound as SESSION_DO"],
+    [{ SESSION_SECRET: SECRET, SESSION_STORE: "kv" }, '"kv_namespaces"'],
+  ])("refuses %j with a message saying what to set in wrangler.jsonc", (env, message) => {
+    expect(() => loadWorkers(env)).toThrow(CloudflareConfigError);
+    expect(() => loadWorkers(env)).toThrow(message);
   });
 });

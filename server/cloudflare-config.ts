@@ -1,8 +1,10 @@
+import type { SessionObjectNamespace } from "../session/stores/durable-object";
 import type { KVNamespaceLike } from "../session/stores/workers-kv";
 
 import {
   ConfigError,
   oneOf,
+  readLabRoutes,
   readSecrets,
   readSessionSettings,
   type Mode,
@@ -10,11 +12,17 @@ import {
   type Settings,
 } from "./session-settings";
 
-export const PAGES_SESSION_STORES = ["cookie", "kv"] as const;
-export type PagesSessionStoreName = (typeof PAGES_SESSION_STORES)[number];
+export const CLOUDFLARE_SESSION_STORES = ["cookie", "kv", "durable-object"] as const;
+export type CloudflareSessionStoreName = (typeof CLOUDFLARE_SESSION_STORES)[number];
 
-/** The bindings a Pages deployment reads: variables, secrets and the KV namespace. */
-export interface PagesEnv {
+/**
+ * Where the app runs on Cloudflare: a Worker with static assets (server.worker.ts, wrangler.jsonc)
+ * or a Pages Function (server.cloudflare.ts, wrangler.toml). Only defaults and messages differ.
+ */
+export type CloudflareRuntime = "workers" | "pages";
+
+/** The bindings a Worker or Pages deployment reads: variables, secrets, the KV namespace and the session objects. */
+export interface CloudflareEnv {
   /** production (the default) | development | test. Only production requires a secret and Secure cookies. */
   ENVIRONMENT?: string;
   SESSION_STORE?: string;
@@ -22,6 +30,8 @@ export interface PagesEnv {
   SESSION_SECRET?: string;
   /** The KV namespace binding, required with SESSION_STORE=kv. */
   SESSION_KV?: KVNamespaceLike;
+  /** The `SessionObject` Durable Object namespace, required with SESSION_STORE=durable-object. */
+  SESSION_DO?: SessionObjectNamespace;
   SESSION_COOKIE_NAME?: string;
   SESSION_MAX_AGE?: string;
   SESSION_BROWSER_MAX_AGE?: string;
@@ -32,45 +42,80 @@ export interface PagesEnv {
   APP_ORIGIN?: string;
   /** true: believe X-Forwarded-Proto and X-Forwarded-Host in the Origin check (false by default). */
   TRUST_PROXY?: string;
+  /** on: serve the `/lab/*` routes (off by default in production, on otherwise). */
+  LAB_ROUTES?: string;
 }
 
-/** The session settings of a Pages deployment, checked on its first request. */
-export interface PagesConfig {
+/** The session settings of a Worker or Pages deployment, checked on its first request. */
+export interface CloudflareConfig {
   mode: Mode;
+  /** LAB_ROUTES: serve the `/lab/*` routes. */
+  labRoutes: boolean;
   session: SessionSettings & {
-    store: PagesSessionStoreName;
+    store: CloudflareSessionStoreName;
     kv: KVNamespaceLike | null;
+    sessionObjects: SessionObjectNamespace | null;
     secrets: string[];
   };
 }
 
 /** A binding is missing or wrong; the message says which and what to set. */
-export { ConfigError as PagesConfigError };
+export { ConfigError as CloudflareConfigError };
 
-const MISSING_SECRET =
-  "SESSION_SECRET is not set. Production needs it to sign session cookies: run `npx wrangler pages secret put SESSION_SECRET` (or add it under the Pages project's Settings → Variables and Secrets) with a long random string, for example the output of `openssl rand -hex 32`. Several comma-separated secrets rotate: the first signs, all verify.";
+/** What differs between the runtimes: the default store, and where each binding is set. */
+const RUNTIMES = {
+  workers: {
+    defaultStore: "durable-object",
+    secretCommand:
+      "`npx wrangler secret put SESSION_SECRET` (or add it under the Worker's Settings → Variables and Secrets)",
+    kvBinding: '`"kv_namespaces": [{ "binding": "SESSION_KV", "id": "<namespace id>" }]` in wrangler.jsonc',
+    objectBinding:
+      'the SessionObject Durable Object bound as SESSION_DO (the "durable_objects" binding and its "new_sqlite_classes" migration in wrangler.jsonc)',
+  },
+  pages: {
+    defaultStore: "cookie",
+    secretCommand:
+      "`npx wrangler pages secret put SESSION_SECRET` (or add it under the Pages project's Settings → Variables and Secrets)",
+    kvBinding: 'Pages project → Settings → Bindings, or `[[kv_namespaces]] binding = "SESSION_KV"` in wrangler.toml',
+    objectBinding:
+      'a Durable Object binding SESSION_DO to the SessionObject class of the deployed session Worker (`[[durable_objects.bindings]] name = "SESSION_DO"`, `class_name = "SessionObject"`, `script_name = "<its name>"` in wrangler.toml; docs/cloudflare.md)',
+  },
+} as const satisfies Record<CloudflareRuntime, { defaultStore: CloudflareSessionStoreName } & Record<string, string>>;
 
 /**
- * Reads and checks the Pages bindings, with the same names, defaults and rules as the Express
- * server's environment (server/session-settings.ts), minus what has no meaning on Workers (ports, files).
+ * Reads and checks the bindings, with the same names, defaults and rules as the Express server's
+ * environment (server/session-settings.ts), minus what has no meaning on Workers (ports, files).
  */
-export function loadPagesConfig(env: PagesEnv, warn: (message: string) => void = console.warn): PagesConfig {
+export function loadCloudflareConfig(
+  env: CloudflareEnv,
+  runtime: CloudflareRuntime,
+  warn: (message: string) => void = console.warn,
+): CloudflareConfig {
+  const where = RUNTIMES[runtime];
   const settings = env as Settings;
   const mode = env.ENVIRONMENT === "development" ? "development" : env.ENVIRONMENT === "test" ? "test" : "production";
-  const secrets = readSecrets(settings, mode, MISSING_SECRET);
-  const store = oneOf(settings, "SESSION_STORE", PAGES_SESSION_STORES, "cookie", " on Cloudflare");
+  const secrets = readSecrets(
+    settings,
+    mode,
+    `SESSION_SECRET is not set. Production needs it to sign session cookies: run ${where.secretCommand} with a long random string, for example the output of \`openssl rand -hex 32\`. Several comma-separated secrets rotate: the first signs, all verify.`,
+  );
+  const store = oneOf(settings, "SESSION_STORE", CLOUDFLARE_SESSION_STORES, where.defaultStore, " on Cloudflare");
   const kv = env.SESSION_KV ?? null;
+  const sessionObjects = env.SESSION_DO ?? null;
   if (store === "kv" && !kv) {
-    throw new ConfigError(
-      'SESSION_STORE=kv needs a KV namespace bound as SESSION_KV (Pages project → Settings → Bindings, or `[[kv_namespaces]] binding = "SESSION_KV"` in wrangler.toml).',
-    );
+    throw new ConfigError(`SESSION_STORE=kv needs a KV namespace bound as SESSION_KV (${where.kvBinding}).`);
+  }
+  if (store === "durable-object" && !sessionObjects) {
+    throw new ConfigError(`SESSION_STORE=durable-object needs ${where.objectBinding}.`);
   }
   return {
     mode,
+    labRoutes: readLabRoutes(settings, mode),
     session: {
       ...readSessionSettings(settings, mode),
       store,
       kv,
+      sessionObjects,
       secrets: secrets.length > 0 ? secrets : isolateSecret(warn),
     },
   };

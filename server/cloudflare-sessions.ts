@@ -1,48 +1,79 @@
 import { createCookie } from "@remix-run/cloudflare";
 
 import type { SessionData, SessionFlashData } from "../app/session";
-import { createAutoCommit, type WithSession } from "../session/core";
+import { createAutoCommit, type SessionStore, type WithSession } from "../session/core";
+import { DurableObjectSessionStore } from "../session/stores/durable-object";
 import { WorkersKVSessionStore } from "../session/stores/workers-kv";
 
-import { loadPagesConfig, PagesConfigError, type PagesConfig, type PagesEnv } from "./cloudflare-config";
-import { autoCommitOptions, createAppSessionStorage, originPolicyOf, type AppSessionStorage } from "./session-settings";
+import {
+  CloudflareConfigError,
+  loadCloudflareConfig,
+  type CloudflareConfig,
+  type CloudflareEnv,
+  type CloudflareRuntime,
+} from "./cloudflare-config";
+import {
+  autoCommitOptions,
+  createAppSessionStorage,
+  labContext,
+  originPolicyOf,
+  withLabContext,
+  type AppSessionStorage,
+} from "./session-settings";
 
 /** Builds the session storage the bindings ask for; the cookie is signed with Web Crypto. */
-export function createPagesSessionStorage(config: PagesConfig): AppSessionStorage {
-  const { session } = config;
-  const store =
-    session.store === "kv" ? new WorkersKVSessionStore({ kv: session.kv!, maxSessionBytes: session.maxBytes }) : null;
-  return createAppSessionStorage(createCookie, session, store);
+export function createCloudflareSessionStorage(config: CloudflareConfig): AppSessionStorage {
+  return createAppSessionStorage(createCookie, config.session, createStore(config.session));
 }
 
-/** The auto-commit core for one set of bindings, or the error that says which binding is wrong. */
-export type PagesSessions = { withSession: WithSession<SessionData, SessionFlashData> } | { error: PagesConfigError };
+function createStore(session: CloudflareConfig["session"]): SessionStore | null {
+  const maxSessionBytes = session.maxBytes;
+  switch (session.store) {
+    case "durable-object":
+      return new DurableObjectSessionStore({ namespace: session.sessionObjects!, maxSessionBytes });
+    case "kv":
+      return new WorkersKVSessionStore({ kv: session.kv!, maxSessionBytes });
+    case "cookie":
+      return null;
+  }
+}
+
+/**
+ * The auto-commit core for one set of bindings (it also hands the app `context.lab`), or the error
+ * that says which binding is wrong.
+ */
+export type CloudflareSessions =
+  { withSession: WithSession<SessionData, SessionFlashData> } | { error: CloudflareConfigError };
 
 // workerd passes the same env object to every request of an isolate: the storage is built once.
-const byEnv = new WeakMap<object, PagesSessions>();
+const byEnv = new WeakMap<object, CloudflareSessions>();
 
 /** The sessions for `env`, built on its first request. */
-export function pagesSessionsFor(env: PagesEnv): PagesSessions {
+export function cloudflareSessionsFor(env: CloudflareEnv, runtime: CloudflareRuntime): CloudflareSessions {
   let sessions = byEnv.get(env);
   if (!sessions) {
-    sessions = createPagesSessions(env);
+    sessions = createCloudflareSessions(env, runtime);
     byEnv.set(env, sessions);
   }
   return sessions;
 }
 
-function createPagesSessions(env: PagesEnv): PagesSessions {
-  let config: PagesConfig;
+function createCloudflareSessions(env: CloudflareEnv, runtime: CloudflareRuntime): CloudflareSessions {
+  let config: CloudflareConfig;
   try {
-    config = loadPagesConfig(env);
+    config = loadCloudflareConfig(env, runtime);
   } catch (error) {
-    if (!(error instanceof PagesConfigError)) throw error;
+    if (!(error instanceof CloudflareConfigError)) throw error;
     console.error(`[session] ${error.message}`);
     return { error };
   }
-  const storage = createPagesSessionStorage(config);
-  const withSession = createAutoCommit(
-    autoCommitOptions(storage, config.mode, config.session.commitOnServerError, originPolicyOf(config.session)),
+  const storage = createCloudflareSessionStorage(config);
+  const lab = config.labRoutes ? labContext(config.session.store, config.session.maxBytes) : null;
+  const withSession = withLabContext(
+    createAutoCommit(
+      autoCommitOptions(storage, config.mode, config.session.commitOnServerError, originPolicyOf(config.session)),
+    ),
+    lab,
   );
   return { withSession };
 }

@@ -4,7 +4,8 @@ import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, labContextFromEnvironment, labContextOf, loadConfig } from "./config";
+import { COOKIE_SESSION_JSON_BUDGET } from "./session-settings";
 
 const SECRET = "a-production-secret-of-at-least-32-chars";
 const folders: string[] = [];
@@ -125,8 +126,10 @@ describe("loadConfig", () => {
   it.each([
     ["PORT", "http", /^PORT must be a whole number between 0 and 65535; got "http"\.$/],
     ["PORT", "70000", /^PORT must be a whole number between 0 and 65535; got "70000"\.$/],
-    ["SESSION_MAX_AGE", "59", /^SESSION_MAX_AGE must be a whole number at least 60; got "59"\.$/],
-    ["SESSION_MAX_AGE", "1.5", /^SESSION_MAX_AGE must be a whole number at least 60; got "1\.5"\.$/],
+    ["SESSION_MAX_AGE", "59", /^SESSION_MAX_AGE must be a whole number between 60 and 34560000; got "59"\.$/],
+    ["SESSION_MAX_AGE", "1.5", /^SESSION_MAX_AGE must be a whole number between 60 and 34560000; got "1\.5"\.$/],
+    ["SESSION_MAX_AGE", "10000000000000", /^SESSION_MAX_AGE must be a whole number between 60 and 34560000; got "1/],
+    ["SESSION_BROWSER_MAX_AGE", "34560001", /^SESSION_BROWSER_MAX_AGE must be a whole number between 60 and 34560000/],
     ["SESSION_ROLLING_INTERVAL", "-1", /^SESSION_ROLLING_INTERVAL must be a whole number at least 0; got "-1"\.$/],
     ["SESSION_MAX_BYTES", "512", /^SESSION_MAX_BYTES must be a whole number at least 1024; got "512"\.$/],
     ["SESSION_COMMIT_ON_ERROR", "maybe", /^SESSION_COMMIT_ON_ERROR must be true or false; got "maybe"\.$/],
@@ -185,6 +188,46 @@ describe("loadConfig", () => {
     );
   });
 });
+describe("LAB_ROUTES and the lab's context", () => {
+  it("serves the lab outside production, and in production only when LAB_ROUTES is on", () => {
+    expect(load({ NODE_ENV: "development" }).labRoutes).toBe(true);
+    expect(load({}).labRoutes).toBe(true);
+    expect(load({ NODE_ENV: "production" }).labRoutes).toBe(false);
+    expect(load({ NODE_ENV: "production", LAB_ROUTES: "on" }).labRoutes).toBe(true);
+    expect(load({ LAB_ROUTES: "off" }).labRoutes).toBe(false);
+    expect(errorOf(() => load({ LAB_ROUTES: "sometimes" })).message).toBe(
+      'LAB_ROUTES must be true or false; got "sometimes".',
+    );
+  });
+
+  it("tells the lab the store, whether it merges, and about how much JSON the session may hold", () => {
+    expect(labContextOf(load({ NODE_ENV: "production" }))).toBeNull();
+    expect(labContextOf(load({ SESSION_MAX_BYTES: "2048" }))).toEqual({
+      store: "sqlite",
+      merges: true,
+      sessionLimitBytes: 2048,
+    });
+    // The cookie store's limit is the 4 KB cookie, whatever SESSION_MAX_BYTES says.
+    expect(labContextOf(load({ SESSION_STORE: "cookie" }))).toEqual({
+      store: "cookie",
+      merges: false,
+      sessionLimitBytes: COOKIE_SESSION_JSON_BUDGET,
+    });
+  });
+
+  it("reads the same context from the environment for a server that does not pass one", () => {
+    expect(labContextFromEnvironment({ NODE_ENV: "production" })).toBeNull();
+    expect(labContextFromEnvironment({ NODE_ENV: "production", LAB_ROUTES: "on", SESSION_STORE: "memory" })).toEqual({
+      store: "memory",
+      merges: true,
+      sessionLimitBytes: 65536,
+    });
+    expect(labContextFromEnvironment({ NODE_ENV: "development" })).toEqual(
+      labContextOf(load({ NODE_ENV: "development" })),
+    );
+  });
+});
+
 describe("the Redis settings", () => {
   it("reads REDIS_URL and the default key prefix when SESSION_STORE=redis", () => {
     const config = load({ SESSION_STORE: "redis", REDIS_URL: "redis://127.0.0.1:6379/2" });

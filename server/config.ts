@@ -4,10 +4,14 @@ import path from "node:path";
 
 import { maskUrlCredentials } from "../session/core/mask-url";
 
+import type { LabContext } from "../app/lab-context";
+
 import {
   ConfigError,
   integer,
+  labContext,
   oneOf,
+  readLabRoutes,
   readSecrets,
   readSessionSettings,
   text,
@@ -27,6 +31,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** LAB_ROUTES: serve the `/lab/*` routes. */
+  labRoutes: boolean;
   session: SessionSettings & {
     store: SessionStoreName;
     secrets: string[];
@@ -40,7 +46,7 @@ const MISSING_SECRET =
 
 /** Reads and checks the configuration; throws `ConfigError` naming the setting at fault. */
 export function loadConfig(env: Settings = process.env, warn: (message: string) => void = console.warn): ServerConfig {
-  const mode = env.NODE_ENV === "production" ? "production" : env.NODE_ENV === "test" ? "test" : "development";
+  const mode = modeOf(env);
   const dataDir = path.resolve(text(env, "DATA_DIR") || "data");
   const store = oneOf(env, "SESSION_STORE", SESSION_STORES, "sqlite");
   const secrets = readSecrets(env, mode, MISSING_SECRET);
@@ -50,6 +56,7 @@ export function loadConfig(env: Settings = process.env, warn: (message: string) 
     port: integer(env, "PORT", 3000, { min: 0, max: 65535 }),
     host: text(env, "HOST") || "127.0.0.1",
     dataDir,
+    labRoutes: readLabRoutes(env, mode),
     session: {
       ...readSessionSettings(env, mode),
       store,
@@ -57,6 +64,25 @@ export function loadConfig(env: Settings = process.env, warn: (message: string) 
       redis: store === "redis" ? redisSettings(env) : undefined,
     },
   };
+}
+
+function modeOf(env: Settings): Mode {
+  return env.NODE_ENV === "production" ? "production" : env.NODE_ENV === "test" ? "test" : "development";
+}
+
+/** `context.lab` for this configuration: null when LAB_ROUTES is off. */
+export function labContextOf(config: Pick<ServerConfig, "labRoutes" | "session">): LabContext | null {
+  return config.labRoutes ? labContext(config.session.store, config.session.maxBytes) : null;
+}
+
+/**
+ * `context.lab` as the environment sets it up, read the way `loadConfig` reads it but without its
+ * side effects (secrets, Redis): for a server that builds the app without passing the lab's context.
+ */
+export function labContextFromEnvironment(env: Settings = process.env): LabContext | null {
+  const mode = modeOf(env);
+  if (!readLabRoutes(env, mode)) return null;
+  return labContext(oneOf(env, "SESSION_STORE", SESSION_STORES, "sqlite"), readSessionSettings(env, mode).maxBytes);
 }
 
 // Development keeps a generated secret in the data folder so restarts do not sign everyone out.

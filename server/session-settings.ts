@@ -1,13 +1,17 @@
 import type { CreateCookieFunction } from "@remix-run/server-runtime";
 
+import type { AppContextExtras, LabContext } from "../app/lab-context";
 import type { SessionData, SessionFlashData } from "../app/session";
 import {
   createCookieSessionStorage,
   createStoreSessionStorage,
+  MAX_LIFETIME,
   SessionCookie,
   type AutoCommitOptions,
   type AutoSessionStorage,
+  type SessionContext,
   type SessionStore,
+  type WithSession,
 } from "../session/core";
 import { maskUrlCredentials } from "../session/core/mask-url";
 import type { OriginPolicy } from "../session/core/same-origin";
@@ -56,6 +60,49 @@ export const DEVELOPMENT_COOKIE_NAME = "__session";
 /** Production secrets, the first that signs and every older one that verifies, need this many characters. */
 export const MIN_SECRET_LENGTH = 32;
 
+/**
+ * LAB_ROUTES: whether the app serves its `/lab/*` routes (the concurrency lab and the test API). On
+ * by default outside production; production leaves them out unless told, since `/lab/session` hands
+ * the whole session to any script on the site and `/lab/mark/:key` writes the session on a GET.
+ */
+export function readLabRoutes(env: Settings, mode: Mode): boolean {
+  return boolean(env, "LAB_ROUTES", mode !== "production");
+}
+
+/**
+ * About the most JSON a cookie-store session can hold: past roughly 2,940 bytes its signed,
+ * base64-encoded cookie passes the 4096 bytes browsers keep (measured with `__Host-session` and
+ * production attributes). Kept lower so the lab stops before a commit would fail.
+ */
+export const COOKIE_SESSION_JSON_BUDGET = 2800;
+
+/** What the lab is told about the session behind it (`context.lab`), for a store and its SESSION_MAX_BYTES. */
+export function labContext(store: string, maxBytes: number): LabContext {
+  const cookie = store === "cookie";
+  return {
+    store,
+    // Workers KV has no atomic update, and the cookie store's copy is whichever response came last.
+    merges: !cookie && store !== "kv",
+    sessionLimitBytes: cookie ? COOKIE_SESSION_JSON_BUDGET : maxBytes,
+  };
+}
+
+/**
+ * `withSession` that also hands the app `lab` on its context. Every runtime's adapter spreads the
+ * context `withSession` gives into Remix's load context, so the entries never hear of the lab, and a
+ * runtime that skips this leaves the lab's routes answering 404.
+ */
+export function withLabContext<Data, FlashData>(
+  withSession: WithSession<Data, FlashData>,
+  lab: LabContext | null,
+): WithSession<Data, FlashData> {
+  return (request, handler) =>
+    withSession(request, (sessionContext) => {
+      const context: SessionContext<Data, FlashData> & AppContextExtras = { ...sessionContext, lab };
+      return handler(context);
+    });
+}
+
 /** Reads the session settings every runtime shares. */
 export function readSessionSettings(env: Settings, mode: Mode): SessionSettings {
   const secure = mode === "production";
@@ -69,8 +116,9 @@ export function readSessionSettings(env: Settings, mode: Mode): SessionSettings 
   return {
     cookieName,
     secure,
-    maxAge: integer(env, "SESSION_MAX_AGE", 30 * 24 * 60 * 60, { min: 60 }),
-    browserMaxAge: integer(env, "SESSION_BROWSER_MAX_AGE", 24 * 60 * 60, { min: 60 }),
+    // Browsers cap a cookie's Max-Age at 400 days.
+    maxAge: integer(env, "SESSION_MAX_AGE", 30 * 24 * 60 * 60, { min: 60, max: MAX_LIFETIME }),
+    browserMaxAge: integer(env, "SESSION_BROWSER_MAX_AGE", 24 * 60 * 60, { min: 60, max: MAX_LIFETIME }),
     rollingInterval: integer(env, "SESSION_ROLLING_INTERVAL", 60 * 60, { min: 0 }),
     maxBytes: integer(env, "SESSION_MAX_BYTES", 64 * 1024, { min: 1024 }),
     commitOnServerError: boolean(env, "SESSION_COMMIT_ON_ERROR", false),

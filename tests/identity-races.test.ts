@@ -6,6 +6,7 @@ import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { Browser } from "./support/browser";
+import { captureLogs } from "./support/logs";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "./support/redis";
 import { startTestServer, type TestServer } from "./support/server";
 import { startSlowPost, type SlowPost } from "./support/slow-post";
@@ -41,6 +42,8 @@ const unique = (label: string) => `${label}-${crypto.randomBytes(4).toString("he
 
 // Each slow post pushes tens of MB through loopback (see slow-post.ts): allow for a busy machine.
 describe.each(STORES)("identity races, %s store", { timeout: 60_000 }, (store) => {
+  // Each refused commit is logged, as in production; the tests assert on the answers instead.
+  captureLogs();
   const prefix = uniquePrefix("identity-races");
   const envFor = (extra: Record<string, string> = {}) => ({
     SESSION_STORE: store,

@@ -27,7 +27,10 @@ function copyOfCheckout(folderName: string): string {
   temporaryFolders.push(parent);
   const root = path.join(parent, folderName);
   fs.mkdirSync(root);
-  const archive = execFileSync("git", ["archive", "--format=tar", "HEAD"], { cwd: REPOSITORY, maxBuffer: 256 * 1024 * 1024 });
+  const archive = execFileSync("git", ["archive", "--format=tar", "HEAD"], {
+    cwd: REPOSITORY,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   execFileSync("tar", ["-x", "-C", root], { input: archive });
   // The script under test and its inputs come from the working tree, so an uncommitted change is tested too.
   for (const file of ["remix.init/index.js", "remix.init/package.json", ".env.example", "package.json"]) {
@@ -112,7 +115,14 @@ describe("remix.init", () => {
 
     expect(result.removed.sort()).toEqual([...init.STACK_ONLY_PATHS].sort());
     for (const file of init.STACK_ONLY_PATHS) expect(fs.existsSync(path.join(root, file)), file).toBe(false);
-    for (const kept of ["app/root.tsx", "server.ts", "server/config.ts", "session/core/store.ts", "tests/support/server.ts", ".env.example"]) {
+    for (const kept of [
+      "app/root.tsx",
+      "server.ts",
+      "server/config.ts",
+      "session/core/store.ts",
+      "tests/support/server.ts",
+      ".env.example",
+    ]) {
       expect(fs.existsSync(path.join(root, kept)), kept).toBe(true);
     }
   });
@@ -163,4 +173,28 @@ describe("remix.init", () => {
       /remix\.init could not choose the app name: the folder name "___" gives no valid npm package name/,
     );
   });
+});
+
+describe("the create command the README and docs/template.md show", () => {
+  const script = fs.readFileSync(path.join(REPOSITORY, "scripts/test-template.sh"), "utf8");
+  const createRemix = /^CREATE_REMIX=(\S+)$/m.exec(script)?.[1];
+  const remixVersion = /^REMIX_VERSION=(\S+)$/m.exec(script)?.[1];
+
+  it.each(["README.md", "docs/template.md"])(
+    "in %s works as written: no placeholder, an archive laid out as GitHub serves it, the versions scripts/test-template.sh tests",
+    (file) => {
+      const text = fs.readFileSync(path.join(REPOSITORY, file), "utf8");
+      const block = [...text.matchAll(/```sh\n([\s\S]*?)```/g)]
+        .map((match) => match[1])
+        .find((code) => code.includes("create-remix"));
+      expect(block, `${file} has a sh block running create-remix`).toBeDefined();
+      expect(block).not.toMatch(/<[^>]+>/);
+      // create-remix strips one top-level folder from a .tar.gz, as GitHub's download has.
+      const archive = /git archive --format=tar\.gz --prefix=[\w.-]+\/ -o (\S+\.tar\.gz) HEAD/.exec(block!);
+      expect(archive, "the archive is made with git archive and a top-level folder").not.toBeNull();
+      expect(block).toContain(
+        `npx ${createRemix} my-app --template ./${path.basename(archive![1])} --remix-version ${remixVersion}`,
+      );
+    },
+  );
 });

@@ -39,7 +39,7 @@ describe("server.ts and .env", () => {
   it("reads .env before checking the settings, so a wrong value there stops the start with its message", async () => {
     const result = await startServerWith("# a comment\nSESSION_STORE=bogus\n");
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Cannot start: SESSION_STORE must be one of');
+    expect(result.stderr).toContain("Cannot start: SESSION_STORE must be one of");
     expect(result.stderr).toContain('got "bogus"');
   });
 
@@ -47,6 +47,6 @@ describe("server.ts and .env", () => {
     const result = await startServerWith("SESSION_STORE=bogus\n", { SESSION_STORE: "memory" });
     // Past the settings, the start fails only because this folder has no build.
     expect(result.stderr).not.toContain("SESSION_STORE");
-    expect(result.stderr).toContain("No server build at");
+    expect(result.stderr).toContain("Cannot start: there is no server build");
   });
 });

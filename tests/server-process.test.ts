@@ -1,5 +1,10 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { copyApp, removeAppCopy } from "./support/app-copy";
 import { AppProcess, runAppUntilExit } from "./support/app-process";
 import { Browser, setCookiesFor } from "./support/browser";
 import { TEST_SECRET } from "./support/server";
@@ -53,6 +58,18 @@ describe("the production server (npm start)", () => {
     expect(app.output).not.toContain(decodeURIComponent(cookie));
   });
 
+  it("answers /favicon.ico, and logs an unknown URL's 404 as one request line without a stack trace", async () => {
+    const icon = await fetch(`${app.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("Content-Type")).toMatch(/icon/);
+    expect((await fetch(`${app.url}/no-such-page`)).status).toBe(404);
+    expect((await fetch(`${app.url}/no-such-page?_data=root`)).status).toBe(404);
+    await expect.poll(() => app.output).toContain("GET /no-such-page?_data=root 404");
+    expect(app.output).toContain("GET /no-such-page 404");
+    expect(app.output).not.toContain("No route matches");
+    expect(app.output).not.toMatch(/^\s+at /m);
+  });
+
   it("closes the server and the store on SIGTERM and exits cleanly", async () => {
     expect(await app.stop()).toBe(0);
     expect(app.output).toContain("SIGTERM: closing the server and the session store");
@@ -73,4 +90,39 @@ describe("starting without a secret", () => {
     expect(result.output).toContain("Cannot start: SESSION_SECRET: secret 2 of 2 is shorter than 32 characters.");
     expect(result.output).not.toContain(",k");
   });
+});
+
+describe("starting without a production build", () => {
+  let copy: string;
+  beforeAll(() => {
+    copy = copyApp();
+  });
+  afterAll(() => removeAppCopy(copy));
+
+  /** One line, no stack trace, and it says what to run. */
+  function expectRefusal(result: { code: number | null; output: string }, reason: RegExp) {
+    expect(result.code).toBe(1);
+    expect(result.output.trim().split("\n")).toEqual([expect.stringMatching(/^Cannot start: /)]);
+    expect(result.output).toMatch(reason);
+    expect(result.output).toContain("run `npm run build` first");
+  }
+
+  it("refuses when there is no build", async () => {
+    expect(fs.existsSync(path.join(copy, "build"))).toBe(false);
+    expectRefusal(await runAppUntilExit({}, 30_000, { cwd: copy }), /there is no server build \(build\/index\.js\)/);
+  });
+
+  it("refuses the development build `npm run dev` leaves behind, instead of answering every page with a 500", async () => {
+    // What `remix dev` writes to build/: the same compiler in development mode.
+    execFileSync(path.resolve("node_modules/.bin/remix"), ["build"], {
+      cwd: copy,
+      env: { ...process.env, NODE_ENV: "development" },
+      stdio: "pipe",
+    });
+    expect(fs.readFileSync(path.join(copy, "build/index.js"), "utf8")).toContain("jsxDEV");
+    expectRefusal(
+      await runAppUntilExit({}, 30_000, { cwd: copy }),
+      /build\/index\.js is a development build \(from `npm run dev`\), which cannot run in production/,
+    );
+  }, 120_000);
 });

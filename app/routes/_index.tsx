@@ -26,10 +26,17 @@ export default function Index() {
         <Card to="/login" title="Sign in">
           The session moves to a fresh id at sign in and is destroyed at sign out.
         </Card>
-        <Card to="/lab" title="Run the concurrency lab">
-          Twenty fetchers write twenty keys at the same moment. Count how many survive.
-        </Card>
+        {root?.labRoutes ? (
+          <Card to="/lab" title="Run the concurrency lab">
+            Twenty fetchers write twenty keys at the same moment, against this stack and against a whole-session commit.
+            Count how many survive on each side.
+          </Card>
+        ) : null}
       </section>
+      <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="visits-note">
+        The visit counter in the header is the root loader&apos;s own session write: it counts every page you open,
+        client-side navigations included, since the root loader runs on each one.
+      </p>
     </div>
   );
 }

@@ -1,12 +1,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 
+import { requireLab } from "~/lab.server";
+
 /**
  * Commits (or destroys) by hand, the way Remix apps without this stack do. Its own Set-Cookie must
  * win: the server adds no second one. `?library` commits a session object of its own, as a library
  * such as remix-auth does, while the route also changes `context.session`.
  */
-export async function loader({ request, context: { session, sessionStorage } }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  requireLab(context);
+  const { session, sessionStorage } = context;
   const params = new URL(request.url).searchParams;
   if (params.has("destroy")) {
     return json({ destroyed: true }, { headers: { "Set-Cookie": await sessionStorage.destroySession(session) } });

@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 
+import { requireLab } from "~/lab.server";
+
 const LIMIT_MS = 10_000;
 
 interface Hold {
@@ -37,7 +39,9 @@ function keyOf(value: unknown): string | null {
 }
 
 /** GET /lab/hold?key=K[&mark=M] blocks until POST /lab/hold key=K releases it (intent=wait: only await K being held), then sets `mark:M` (ISO time) in the session it read before blocking; 10 s bound each. */
-export async function loader({ request, context: { session } }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  requireLab(context);
+  const { session } = context;
   const params = new URL(request.url).searchParams;
   const key = keyOf(params.get("key"));
   if (!key) return json({ error: "The key must be 1 to 200 characters." }, { status: 400 });
@@ -52,7 +56,8 @@ export async function loader({ request, context: { session } }: LoaderFunctionAr
   return json({ released: key });
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
+  requireLab(context);
   const form = await request.formData();
   const key = keyOf(form.get("key"));
   if (!key) return json({ error: "The key must be 1 to 200 characters." }, { status: 400 });

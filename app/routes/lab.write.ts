@@ -1,10 +1,14 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 
+import { requireLab } from "~/lab.server";
+
 const MAX_SIZE = 1_000_000;
 
 /** GET /lab/write?key=k&size=n sets `mark:<k>` to n "x" characters: the size-limit tests write big sessions with it. */
-export async function loader({ request, context: { session } }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  requireLab(context);
+  const { session } = context;
   const params = new URL(request.url).searchParams;
   const key = params.get("key") ?? "";
   const size = Number(params.get("size"));

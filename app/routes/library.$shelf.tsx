@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 
 import { findShelf } from "~/data/shelves";
+import { timesOf } from "~/data/wording";
 
 export async function loader({ params, context: { session } }: LoaderFunctionArgs) {
   const shelf = findShelf(params.shelf);
@@ -22,7 +23,7 @@ export default function ShelfPage() {
       <div className="flex items-baseline justify-between">
         <h2 className="text-xl font-semibold">{shelf.title}</h2>
         <span className="text-sm text-slate-500" data-testid="shelf-loads">
-          Shelf loader ran {shelfLoads} times
+          Shelf loader ran {timesOf(shelfLoads)}
         </span>
       </div>
       <ul className="mt-4 divide-y divide-slate-100 dark:divide-slate-800">

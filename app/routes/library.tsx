@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
 
 import { shelves } from "~/data/shelves";
+import { timesOf } from "~/data/wording";
 
 export async function loader({ context: { session } }: LoaderFunctionArgs) {
   const libraryLoads = (session.get("libraryLoads") ?? 0) + 1;
@@ -20,7 +21,7 @@ export default function Library() {
       <div className="flex items-baseline justify-between">
         <h1 className="text-2xl font-bold">Library</h1>
         <span className="text-sm text-slate-500" data-testid="library-loads">
-          Layout loader ran {libraryLoads} times
+          Layout loader ran {timesOf(libraryLoads)}
         </span>
       </div>
       <nav className="mt-4 flex gap-2" aria-label="Shelves">

@@ -14,9 +14,12 @@ describe("the Pages Function's bindings, on workerd", () => {
   }, 180_000);
   afterAll(() => pages?.close());
 
+  /** Restarts the Function with `bindings`; the lab routes the tests use are on unless they say otherwise. */
+  const bind = (bindings: Record<string, string>) => pages.setBindings({ LAB_ROUTES: "on", ...bindings });
+
   /** GETs `path` with bindings `bindings` and returns the status and page text. */
   async function get(bindings: Record<string, string>, path = "/") {
-    await pages.setBindings(bindings);
+    await bind(bindings);
     const response = await fetch(`${pages.url}${path}`);
     return { status: response.status, text: await response.text(), response };
   }
@@ -45,7 +48,7 @@ describe("the Pages Function's bindings, on workerd", () => {
     expect(wrong.status).toBe(500);
     expect(wrong.text).toContain("APP_ORIGIN must be the app&#39;s public origin");
 
-    await pages.setBindings({ SESSION_SECRET: SECRET, APP_ORIGIN: "https://shop.example" });
+    await bind({ SESSION_SECRET: SECRET, APP_ORIGIN: "https://shop.example" });
     const post = async (origin: string) => {
       const init = { method: "POST", headers: { Origin: origin }, body: new URLSearchParams() };
       return (await fetch(`${pages.url}/lab/probe`, init)).status;
@@ -67,7 +70,7 @@ describe("the Pages Function's bindings, on workerd", () => {
   });
 
   it("runs without a secret in development, on a random one, and without Secure cookies", async () => {
-    await pages.setBindings({ ENVIRONMENT: "development" });
+    await bind({ ENVIRONMENT: "development" });
     const browser = new Browser(pages.url);
     const response = await browser.fetch("/lab/mark/dev");
     expect(response.status).toBe(200);
@@ -78,32 +81,32 @@ describe("the Pages Function's bindings, on workerd", () => {
   });
 
   it("names the production cookie __Host-session (Secure, Path=/, no Domain), the development one __session", async () => {
-    await pages.setBindings({ SESSION_SECRET: SECRET });
+    await bind({ SESSION_SECRET: SECRET });
     const production = await fetch(`${pages.url}/lab/mark/named`);
     expect(setCookiesFor(production)).toEqual([]);
     const [cookie] = setCookiesFor(production, "__Host-session");
     expect(cookie).toMatch(/; Path=\/;.*; Secure;/);
     expect(cookie).not.toMatch(/; Domain=/i);
 
-    await pages.setBindings({ ENVIRONMENT: "development" });
+    await bind({ ENVIRONMENT: "development" });
     const development = await fetch(`${pages.url}/lab/mark/named`);
     expect(setCookiesFor(development)).toHaveLength(1);
     expect(setCookiesFor(development, "__Host-session")).toEqual([]);
   });
 
   it("reads SESSION_COOKIE_NAME and SESSION_MAX_AGE like the Express server", async () => {
-    await pages.setBindings({ SESSION_SECRET: SECRET, SESSION_COOKIE_NAME: "__pages", SESSION_MAX_AGE: "3600" });
+    await bind({ SESSION_SECRET: SECRET, SESSION_COOKIE_NAME: "__pages", SESSION_MAX_AGE: "3600" });
     const response = await fetch(`${pages.url}/lab/mark/named`);
     expect(setCookiesFor(response, "__pages")[0]).toMatch(/Max-Age=3600;/);
   });
 
   it("keeps a session signed with an older listed secret and re-signs it; a static file leaves it alone", async () => {
-    await pages.setBindings({ SESSION_SECRET: OLD_SECRET });
+    await bind({ SESSION_SECRET: OLD_SECRET });
     const browser = new Browser(pages.url);
     await browser.fetch("/lab/mark/before-rotation");
     const signedWithOld = browser.cookie("__Host-session");
 
-    await pages.setBindings({ SESSION_SECRET: `${SECRET},${OLD_SECRET}` });
+    await bind({ SESSION_SECRET: `${SECRET},${OLD_SECRET}` });
     // Static files never read the session, so the stale signature is not refreshed there.
     const asset = await browser.fetch("/favicon.svg");
     expect(asset.status).toBe(200);
@@ -116,7 +119,7 @@ describe("the Pages Function's bindings, on workerd", () => {
     expect(browser.cookie("__Host-session")).not.toBe(signedWithOld);
 
     // Once the old secret is retired, only the re-signed cookie still works.
-    await pages.setBindings({ SESSION_SECRET: SECRET });
+    await bind({ SESSION_SECRET: SECRET });
     expect(await browser.sessionData()).toHaveProperty("mark:before-rotation");
   });
 });

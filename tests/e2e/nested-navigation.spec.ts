@@ -4,7 +4,7 @@ import { sessionData } from "./session";
 
 test("parallel parent and child loaders keep every write across client-side navigations", async ({ page }) => {
   await page.goto("/library/fiction");
-  await expect(page.getByTestId("shelf-loads")).toHaveText("Shelf loader ran 1 times");
+  await expect(page.getByTestId("shelf-loads")).toHaveText("Shelf loader ran 1 time");
 
   // Every client-side navigation below fires the root, layout and shelf loaders as parallel requests.
   const dataRequests: string[] = [];

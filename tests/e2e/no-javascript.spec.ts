@@ -10,7 +10,7 @@ test("navigation, forms, the flash and sign in/out work without JavaScript", asy
 
   await page.getByRole("link", { name: "Library" }).first().click();
   await page.getByRole("link", { name: "Poetry" }).click();
-  await expect(page.getByTestId("shelf-loads")).toHaveText("Shelf loader ran 1 times");
+  await expect(page.getByTestId("shelf-loads")).toHaveText("Shelf loader ran 1 time");
   await page.getByRole("link", { name: "Science" }).click();
   await expect(page.getByTestId("shelf-loads")).toHaveText("Shelf loader ran 2 times");
   await expect(page.getByTestId("visits")).toHaveText("4 visits");

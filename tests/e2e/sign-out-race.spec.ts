@@ -145,7 +145,7 @@ test("smoke: the concurrency lab's 20 fetchers in one tab while the other tab si
 
   await tabA.goto("/lab");
   await expect(tabA.getByTestId("user")).toHaveText("Signed in as Grace");
-  const firstMark = tabA.waitForRequest((request) => request.url().includes("/lab/mark/"));
+  const firstMark = tabA.waitForRequest((request) => request.url().includes("/lab/merge/"));
   await tabA.getByRole("button", { name: "Fire 20 fetchers at once" }).click();
   await firstMark;
   await signOut(tabB);

@@ -38,6 +38,8 @@ export class ProductionServer {
         HOST: "127.0.0.1",
         PORT: "0",
         DATA_DIR: dataDir,
+        // The tests drive the lab's routes, which production leaves out unless told.
+        LAB_ROUTES: "on",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { Browser } from "../support/browser";
+import { captureLogs } from "../support/logs";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "../support/redis";
 import { startTestServer, type TestServer } from "../support/server";
 
@@ -26,6 +27,7 @@ const CASES: Case[] = [
 
 function describeSizeLimit({ store, env, limit }: Case) {
   describe(`session size limit, ${store} store`, () => {
+    const logs = captureLogs();
     let server: TestServer;
     beforeAll(async () => {
       server = await startTestServer({ env });
@@ -50,6 +52,7 @@ function describeSizeLimit({ store, env, limit }: Case) {
       expect(Number(size)).toBeGreaterThan(10_000);
       expect(page).toContain(`over the limit of ${limit} bytes`);
       expect(page).toContain("The change was not saved.");
+      expect(logs.lines).toEqual([expect.stringMatching(/^\[session\] The session (cookie )?would be \d+ bytes/)]);
 
       // The session is as it was, under the same cookie.
       expect(browser.cookie("__session")).toBe(cookie);

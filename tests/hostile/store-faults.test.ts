@@ -18,6 +18,7 @@ import {
 import { SqliteSessionStore } from "../../session/stores/sqlite";
 import { writeSession } from "../../session/stores/store-contract";
 import { Browser } from "../support/browser";
+import { captureLogs } from "../support/logs";
 import { loadAppBuild, TEST_SECRET } from "../support/server";
 
 /**
@@ -144,6 +145,7 @@ describe("SQLite store under another process's write lock", () => {
 });
 
 describe("the server while SQLite is locked by another process", () => {
+  const logs = captureLogs();
   const filename = tempFile();
   const store = new SqliteSessionStore({ filename, busyTimeout: 250, purgeInterval: 0 });
   let url: string;
@@ -200,5 +202,9 @@ describe("the server while SQLite is locked by another process", () => {
 
     expect((await browser.fetch("/lab/mark/after")).status).toBe(200);
     expect(Object.keys(await browser.sessionData()).sort()).toEqual(["mark:after", "mark:before"]);
+    expect(logs.lines).toEqual([
+      "[session] SQLite session store failed: SQLITE_BUSY",
+      "[session] SQLite session store failed: SQLITE_BUSY",
+    ]);
   });
 });

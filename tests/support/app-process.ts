@@ -6,6 +6,7 @@ import path from "node:path";
 import { TEST_SECRET } from "./server";
 
 const TSX = path.resolve("node_modules/.bin/tsx");
+const SERVER = path.resolve("server.ts");
 
 // Settings of the machine running the tests must not decide the outcome.
 const INHERITED_SETTINGS = [
@@ -16,6 +17,7 @@ const INHERITED_SETTINGS = [
   "PORT",
   "HOST",
   "DATA_DIR",
+  "LAB_ROUTES",
 ];
 
 /** The environment `server.ts` gets: production on a free loopback port, plus `env`. */
@@ -29,6 +31,8 @@ function appEnv(env: Record<string, string>, dataDir: string): NodeJS.ProcessEnv
     PORT: "0",
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
+    // The tests drive the lab's routes, which production leaves out unless told.
+    LAB_ROUTES: "on",
     ...env,
   };
 }
@@ -51,7 +55,7 @@ export class AppProcess {
   /** Starts `server.ts` and waits (at most `timeoutMs`) for its "ready" line. */
   static async start(env: Record<string, string>, timeoutMs = 60_000): Promise<AppProcess> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "app-process-"));
-    const child = spawn(TSX, ["server.ts"], { env: appEnv(env, dataDir), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TSX, [SERVER], { env: appEnv(env, dataDir), stdio: ["ignore", "pipe", "pipe"] });
     const output = { text: "" };
     child.stdout!.on("data", (chunk) => (output.text += chunk));
     child.stderr!.on("data", (chunk) => (output.text += chunk));
@@ -107,15 +111,17 @@ export class AppProcess {
 
 /**
  * Runs `server.ts` with `env` expecting it to stop by itself, and reports how: exit code, output and
- * how long it took. Killed after `timeoutMs` (then `code` is null).
+ * how long it took. Killed after `timeoutMs` (then `code` is null). `cwd` is where it looks for
+ * build/ and .env (default: this repository).
  */
 export async function runAppUntilExit(
   env: Record<string, string>,
   timeoutMs = 30_000,
+  { cwd }: { cwd?: string } = {},
 ): Promise<{ code: number | null; output: string; elapsedMs: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "app-process-"));
   const startedAt = Date.now();
-  const child = spawn(TSX, ["server.ts"], { env: appEnv(env, dataDir), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(TSX, [SERVER], { cwd, env: appEnv(env, dataDir), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { createClient } from "redis";
-import { describe, it } from "vitest";
+import { describe, inject, it } from "vitest";
 
 /** The shared Redis the tests use (CI starts one and exports it), or undefined. */
 export const REDIS_URL = process.env.REDIS_URL || undefined;
@@ -31,9 +31,12 @@ export function describeWithRedis(name: string, body: (url: string) => void): vo
   }
 }
 
-/** A key prefix no other test run uses, so tests can share one Redis. */
+/**
+ * A key prefix no other test uses, so tests can share one Redis. It starts with this run's
+ * `test:<run>:`, under which redis-global-setup.ts looks for keys left behind after the run.
+ */
 export function uniquePrefix(label: string): string {
-  return `test:${label}:${crypto.randomBytes(6).toString("hex")}:`;
+  return `test:${inject("redisRun") ?? "unchecked"}:${label}:${crypto.randomBytes(6).toString("hex")}:`;
 }
 
 /** Deletes every key under `prefix`. */

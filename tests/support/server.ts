@@ -7,7 +7,7 @@ import url from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 
 import { createApp } from "../../server/app";
-import { loadConfig, type ServerConfig } from "../../server/config";
+import { labContextOf, loadConfig, type ServerConfig } from "../../server/config";
 import { originPolicyOf } from "../../server/session-settings";
 import { createSessionStorage, type AppSessionStorage } from "../../server/sessions";
 
@@ -51,6 +51,7 @@ export async function startTestServer(
     mode: options.mode ?? "production",
     commitOnServerError: config.session.commitOnServerError,
     originPolicy: originPolicyOf(config.session),
+    lab: labContextOf(config),
     log: options.log ?? false,
   });
   const server = app.listen(0, "127.0.0.1");

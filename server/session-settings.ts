@@ -238,8 +238,6 @@ export function createAppSessionStorage(
   return createStoreSessionStorage({ cookie, store, ...lifetimes });
 }
 
-export type AppAutoCommitOptions = AutoCommitOptions<SessionData, SessionFlashData> & { originPolicy: OriginPolicy };
-
 /**
  * The auto-commit options every runtime uses: warnings in development, store failures logged, and
  * cross-origin writes judged by `originPolicy` (APP_ORIGIN, TRUST_PROXY; see `originPolicyOf`).
@@ -249,7 +247,7 @@ export function autoCommitOptions(
   mode: Mode,
   commitOnServerError = false,
   originPolicy: OriginPolicy = {},
-): AppAutoCommitOptions {
+): AutoCommitOptions<SessionData, SessionFlashData> {
   return {
     storage,
     commitOnServerError,

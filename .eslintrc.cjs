@@ -35,6 +35,15 @@ module.exports = {
     // Cloudflare Workers build output (scripts/build-cloudflare.mjs --target=workers)
     "build-workers/",
     "public-workers/",
+    // The single-fetch build (REMIX_SINGLE_FETCH=on npm run build)
+    "build-single-fetch/",
+    "public-single-fetch/",
+    // Benchmark builds (bench/worker-app.ts)
+    "bench/.build/",
+    // The package build (session/scripts/build.mjs)
+    "session/dist/",
+    // Apps with their own dependencies and checks (examples/*/README.md)
+    "examples/",
     "!**/.server",
     "!**/.client",
   ],
@@ -93,6 +102,7 @@ module.exports = {
         "server/**",
         "session/**",
         "tests/**",
+        "harness/**",
         "scripts/**",
         "bench/**",
         "remix.init/**",

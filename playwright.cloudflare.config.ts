@@ -30,9 +30,10 @@ export default defineConfig({
     // ENVIRONMENT=test: the cookie keeps the development name.
     metadata: { store, cookieName: "__session" },
   })),
-  webServer: STORES.map(({ store, port }) => ({
-    // Builds the Pages project when it is missing or stale, then serves it from workerd.
-    command: "npm run preview:cloudflare",
+  // Playwright starts these one after another: the first builds the Pages project (npm run
+  // preview:cloudflare) and serves it from workerd, the others serve that same build.
+  webServer: STORES.map(({ store, port }, index) => ({
+    command: index === 0 ? "npm run preview:cloudflare" : "npx tsx scripts/preview-cloudflare.ts",
     url: `http://127.0.0.1:${port}/lab/ping`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,

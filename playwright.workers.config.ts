@@ -29,7 +29,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // Builds the Worker when it is missing or stale, then serves it with wrangler dev.
+    // Builds the Worker, then serves it with wrangler dev.
     command: "npm run preview:workers",
     url: `${baseURL}/lab/ping`,
     reuseExistingServer: !process.env.CI,

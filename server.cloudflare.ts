@@ -6,7 +6,7 @@ import type { AppContextExtras } from "./app/lab-context";
 import type { AppSessionContext, SessionData, SessionFlashData } from "./app/session";
 import { configErrorResponse, type CloudflareEnv } from "./server/cloudflare-config";
 import { cloudflareSessionsFor } from "./server/cloudflare-sessions";
-import { createPagesFunction, type PagesEventContext } from "./session/adapters/cloudflare";
+import { createPagesFunction, type PagesEventContext } from "auto-commit-session/cloudflare";
 
 declare module "@remix-run/cloudflare" {
   // The same typed session and lab as on Express (remix.env.d.ts), and on Cloudflare also Remix's

@@ -5,7 +5,8 @@ import { installGlobals } from "@remix-run/node";
 
 import { createApp } from "./server/app";
 import { BuildError, loadBuild, type LoadedBuild } from "./server/build";
-import { ConfigError, loadConfig } from "./server/config";
+import { loadConfig } from "./server/config";
+import { ConfigError } from "./server/environment";
 import { originPolicyOf } from "./server/session-settings";
 import { createSessionStorage, type AppSessionStorage } from "./server/sessions";
 

@@ -6,10 +6,10 @@ import * as build from "@remix-run/dev/server-build";
 import type { SessionData, SessionFlashData } from "./app/session";
 import { configErrorResponse, type CloudflareEnv } from "./server/cloudflare-config";
 import { cloudflareSessionsFor } from "./server/cloudflare-sessions";
-import { createSessionRequestHandler } from "./session/adapters/cloudflare";
+import { createSessionRequestHandler } from "auto-commit-session/cloudflare";
 
 // The Durable Object class behind the default session store; wrangler.jsonc binds it as SESSION_DO.
-export { SessionObject } from "./session/stores/session-object";
+export { SessionObject } from "auto-commit-session/stores/session-object";
 
 /** The part of a Worker's `ExecutionContext` the app may use through `context.cloudflare.ctx`. */
 interface ExecutionContext {

@@ -1,4 +1,4 @@
-import type { SessionContext } from "../session/core";
+import type { SessionContext } from "auto-commit-session";
 
 /**
  * Every value the app keeps in its session, declared once. `context.session` is typed from these,

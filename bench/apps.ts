@@ -17,29 +17,39 @@ import compression from "compression";
 import { RedisStore } from "connect-redis";
 import express from "express";
 import expressSession from "express-session";
+import morgan from "morgan";
 import { createClient } from "redis";
 
 import { createApp } from "../server/app";
 import { labContextOf, loadConfig } from "../server/config";
-import { labContext } from "../server/session-settings";
+import { labContext } from "../server/lab-context";
 import { createSessionStorage } from "../server/sessions";
 import { createSessionId } from "../session/core";
+import { DEFAULT_MAX_SESSION_BYTES } from "../session/core/size-limit";
 import { SqliteSessionStore } from "../session/stores/sqlite";
 
 import { BENCH_SECRET, COOKIE_NAME } from "./constants";
+import type { WorkerSpec } from "./worker-app";
 
 const MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
 /** The servers the bench compares; each runs in its own process. */
 export type ServerSpec =
-  /** `@remix-run/express`'s handler and nothing else: no session, no middleware. */
+  /** `@remix-run/express`'s handler and nothing else: no session, no middleware. The physical limit. */
   | { kind: "bare" }
+  /**
+   * Remix's classic Express template server: compression, static files, request logs (morgan) and
+   * the plain handler, no session. What a user runs without this stack: the baseline of every cost.
+   */
+  | { kind: "template" }
   /** `createApp` from server/app.ts with the store `SESSION_STORE` selects. */
   | { kind: "stack"; store: "cookie" | "sqlite" | "redis" }
   /** express-session (resave:false, saveUninitialized:false) in front of the same Remix routes. */
   | { kind: "express-session"; store: "sqlite" | "redis" }
   /** This stack's Remix routes with Remix's own `createSessionStorage`, committed after every response. */
-  | { kind: "always-commit"; store: "sqlite" };
+  | { kind: "always-commit"; store: "sqlite" }
+  /** A Worker in workerd (bench/worker-app.ts); started by bench/server.ts, not by `createBenchApp`. */
+  | WorkerSpec;
 
 /** Where a server keeps its data. */
 export interface ServerPlace {
@@ -61,12 +71,16 @@ export async function createBenchApp(spec: ServerSpec, place: ServerPlace, build
   switch (spec.kind) {
     case "bare":
       return bareApp(build);
+    case "template":
+      return templateServerApp(build);
     case "stack":
       return stackApp(spec.store, place, build);
     case "express-session":
       return expressSessionApp(spec.store, place, build);
     case "always-commit":
       return alwaysCommitApp(place, build);
+    default:
+      throw new Error(`${spec.kind} is a Worker: bench/server.ts serves it from workerd`);
   }
 }
 
@@ -74,7 +88,7 @@ export async function createBenchApp(spec: ServerSpec, place: ServerPlace, build
  * The bench drives the lab's routes, which answer 404 without `context.lab` (LAB_ROUTES): the peers
  * hand it over as the stack does, so every row runs the same loaders.
  */
-const LAB = labContext("sqlite", 64 * 1024);
+const LAB = labContext("sqlite", DEFAULT_MAX_SESSION_BYTES);
 
 function bareApp(build: ServerBuild): BenchApp {
   const app = express();
@@ -103,13 +117,15 @@ async function stackApp(store: string, place: ServerPlace, build: ServerBuild): 
   );
   // Awaited so a store that connects asynchronously (Redis) works whether or not the factory is async.
   const sessionStorage = await createSessionStorage(config);
-  const app = createApp({ build, sessionStorage, mode: "production", lab: labContextOf(config), log: false });
+  // Request logs on, as in production; the bench sends the server's stdout nowhere.
+  const app = createApp({ build, sessionStorage, mode: "production", lab: labContextOf(config) });
   return { app, close: () => sessionStorage.close() };
 }
 
 /**
- * The middleware `createApp` puts in front of Remix (compression and static files; request logs
- * off as in the bench), so peers differ from this stack only in their session layer.
+ * The middleware of Remix's classic Express template, which `createApp` puts in front of Remix too
+ * (compression, static files, morgan's "tiny" request log), so every server but the bare handler
+ * differs from the template only in its session layer.
  */
 function templateApp(): express.Express {
   const app = express();
@@ -117,7 +133,17 @@ function templateApp(): express.Express {
   app.use(compression());
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
+  app.use(morgan("tiny"));
   return app;
+}
+
+function templateServerApp(build: ServerBuild): BenchApp {
+  const app = templateApp();
+  app.all(
+    "*",
+    createExpressRequestHandler({ build, mode: "production", getLoadContext: () => ({ lab: LAB }) as AppLoadContext }),
+  );
+  return { app, close: async () => {} };
 }
 
 async function expressSessionApp(store: "sqlite" | "redis", place: ServerPlace, build: ServerBuild): Promise<BenchApp> {

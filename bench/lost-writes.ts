@@ -1,4 +1,4 @@
-import { Browser } from "../tests/support/browser";
+import { Browser } from "../harness/browser";
 
 import { COOKIE_NAME } from "./constants";
 

@@ -1,8 +1,14 @@
 import { parseArgs } from "node:util";
 
+/** The bench's phases, in the order they run. */
+export const PHASE_NAMES = ["throughput", "lost-writes", "growth", "micro", "profile"] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
 /** How big a run is. */
 export interface BenchOptions {
   mode: "full" | "smoke";
+  /** The phases to run, in PHASE_NAMES order. */
+  phases: PhaseName[];
   /** Where results.{json,md,svg} go. */
   outDir: string;
   connections: number;
@@ -18,24 +24,31 @@ export interface BenchOptions {
   lostWritesProcesses: number[];
   growthSizes: number[];
   growthApplies: number;
+  /** Calls per microbenchmark measurement; each operation is measured `microRounds` times. */
+  microIterations: number;
+  microRounds: number;
+  /** Calls of each profiled operation under `node --cpu-prof`. */
+  profileIterations: number;
 }
 
 /** The sizes of a run, as results.json records them. */
-export type BenchSettings = Omit<BenchOptions, "mode" | "outDir" | "lostWritesProcesses">;
+export type BenchSettings = Omit<BenchOptions, "mode" | "outDir" | "lostWritesProcesses" | "phases">;
 
-/** The sizes of a run, without where it writes or its mode. */
+/** The sizes of a run, without where it writes, its mode or its phases. */
 export function settingsOf(options: BenchOptions): BenchSettings {
-  const { mode: _mode, outDir: _outDir, lostWritesProcesses: _processes, ...settings } = options;
+  const { mode: _mode, outDir: _outDir, lostWritesProcesses: _processes, phases: _phases, ...settings } = options;
   return settings;
 }
 
-const USAGE = `npm run bench [-- --smoke] [--out DIR] [--rounds N] [--duration SECONDS]
+const USAGE = `npm run bench [-- --smoke] [--micro] [--phases LIST] [--out DIR] [--rounds N] [--duration SECONDS]
 
-  --smoke       a few hundred requests, one round, no timing targets checked (also BENCH_SMOKE=1)
-  --out DIR     where results.json, results.md and results.svg go
-                (default bench/results, or bench/results/tmp with --smoke)
-  --rounds N    measurements per throughput row (default 7)
-  --duration S  seconds per measurement (default 3)`;
+  --smoke        every phase, briefly; no timing targets checked (also BENCH_SMOKE=1)
+  --micro        only the in-process microbenchmark (the same as --phases micro)
+  --phases LIST  comma-separated, from: ${PHASE_NAMES.join(", ")} (default: all)
+  --out DIR      where results.json, results.md and the SVGs go
+                 (default bench/results, or bench/results/tmp with --smoke)
+  --rounds N     measurements per throughput row (default 7)
+  --duration S   seconds per measurement (default 3)`;
 
 /** Reads the command line (and BENCH_SMOKE); throws with the usage on anything unknown. */
 export function parseOptions(argv: string[], env: Record<string, string | undefined> = process.env): BenchOptions {
@@ -45,6 +58,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
       args: argv,
       options: {
         smoke: { type: "boolean" },
+        micro: { type: "boolean" },
+        phases: { type: "string" },
         out: { type: "string" },
         rounds: { type: "string" },
         duration: { type: "string" },
@@ -60,6 +75,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   const base: BenchOptions = smoke
     ? {
         mode: "smoke",
+        phases: [...PHASE_NAMES],
         outDir: "bench/results/tmp",
         connections: 4,
         durationSeconds: 1,
@@ -72,9 +88,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         lostWritesProcesses: [1, 2],
         growthSizes: [1_000],
         growthApplies: 200,
+        microIterations: 200,
+        microRounds: 1,
+        profileIterations: 300,
       }
     : {
         mode: "full",
+        phases: [...PHASE_NAMES],
         outDir: "bench/results",
         connections: 10,
         durationSeconds: 3,
@@ -86,7 +106,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         lostWritesProcesses: [1, 2],
         growthSizes: [1_000, 100_000, 1_000_000],
         growthApplies: 5_000,
+        microIterations: 10_000,
+        microRounds: 3,
+        profileIterations: 20_000,
       };
+  if (values.micro && values.phases) throw new Error(`--micro and --phases do not go together.\n\n${USAGE}`);
+  if (values.micro) base.phases = ["micro"];
+  if (values.phases) base.phases = parsePhases(values.phases);
   if (values.out) base.outDir = values.out;
   if (values.rounds) base.rounds = positiveInteger("--rounds", values.rounds);
   if (values.duration) {
@@ -94,6 +120,14 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     base.amount = undefined;
   }
   return base;
+}
+
+function parsePhases(raw: string): PhaseName[] {
+  const asked = raw.split(",").map((name) => name.trim());
+  const unknown = asked.filter((name) => !(PHASE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0 || asked.length === 0)
+    throw new Error(`--phases: unknown phase ${unknown.map((name) => `"${name}"`).join(", ")}.\n\n${USAGE}`);
+  return PHASE_NAMES.filter((name) => asked.includes(name));
 }
 
 function positiveInteger(name: string, raw: string): number {

@@ -4,69 +4,11 @@ import os from "node:os";
 import path from "node:path";
 
 import { renderChart } from "./chart";
-import type { BenchSettings } from "./options";
-import type { GrowthResult } from "./growth";
 import type { LostWritesResult } from "./lost-writes";
+import type { MicroOperation } from "./micro";
+import type { BenchResults, MachineInfo, MicroReport, TargetResult } from "./results";
 import type { Spread } from "./stats";
-import { pairedRatios, type RowResult } from "./throughput";
-
-/** Where the numbers came from. */
-export interface MachineInfo {
-  /** `nproc`. */
-  nproc: number;
-  /** The CPU's "model name" from /proc/cpuinfo. */
-  cpu: string;
-  /** `process.version`. */
-  node: string;
-  /** `os.platform()` and `os.release()`. */
-  os: string;
-  /** The commit the bench ran on, "+dirty" when the tree had changes. */
-  commit: string;
-}
-
-/** Writes kept by one server setup at every K. */
-export interface LostWritesEntry {
-  /** Server key. */
-  server: string;
-  /** What the server is, as the tables print it. */
-  label: string;
-  /** Server processes sharing the store, taking the K requests in turns. */
-  processes: number;
-  status: "measured" | "unavailable";
-  /** Why it did not run. */
-  note?: string;
-  results: LostWritesResult[];
-}
-
-/** A stated target and whether this run met it. */
-export interface TargetResult {
-  id: string;
-  /** The target in words. */
-  statement: string;
-  status: "met" | "missed" | "pending" | "not checked";
-  /** The numbers behind the verdict. */
-  detail: string;
-}
-
-/** Everything one run produced; results.json holds exactly this. */
-export interface BenchResults {
-  /** The command that produced it. */
-  command: string;
-  mode: "full" | "smoke";
-  startedAt: string;
-  elapsedSeconds: number;
-  /** The 1-minute load average sampled every 5 s during the throughput rounds. */
-  loadAverage: Spread;
-  machine: MachineInfo;
-  /** The run's sizes, as bench/options.ts parsed them. */
-  settings: BenchSettings;
-  throughput: RowResult[];
-  lostWrites: LostWritesEntry[];
-  growth: GrowthResult[];
-  /** Cost per apply with the largest table divided by the cost with the smallest. */
-  growthRatio: { mean: number; p50: number; largest: number; smallest: number } | null;
-  targets: TargetResult[];
-}
+import { pairedCpuCost, type RowResult } from "./throughput";
 
 /** Reads nproc, the CPU model, Node's version and the commit. */
 export function machineInfo(): MachineInfo {
@@ -91,85 +33,139 @@ function run(command: string, ...args: string[]): string {
   }
 }
 
+/** Budgets from the issue: what a session may add to the template server's CPU per request on /lab/ping. */
+export const READ_BUDGET = 0.03;
+export const WRITE_BUDGET = 0.08;
+/** The stores the budgets apply to. */
+const BUDGET_STORES = ["sqlite", "redis", "cookie"] as const;
+
+/** The parts of a run the targets are judged from. */
+export type JudgedResults = Pick<BenchResults, "mode"> &
+  Partial<Pick<BenchResults, "throughput" | "lostWrites" | "micro">>;
+
 /**
  * The stated targets checked against this run's numbers. Timing targets never fail the run; a
  * smoke run is too short to judge any of them, so there they come out "not checked".
  */
-export function evaluateTargets(results: Pick<BenchResults, "throughput" | "lostWrites" | "mode">): TargetResult[] {
+export function evaluateTargets(results: JudgedResults): TargetResult[] {
   const targets = judgeTargets(results);
   if (results.mode === "full") return targets;
   return targets.map((target) => ({ ...target, status: "not checked", detail: `smoke run; ${target.detail}` }));
 }
 
-function judgeTargets(results: Pick<BenchResults, "throughput" | "lostWrites">): TargetResult[] {
-  const rows = new Map(results.throughput.map((result) => [result.row.id, result]));
+function judgeTargets(results: JudgedResults): TargetResult[] {
   const targets: TargetResult[] = [];
+  if (results.throughput) targets.push(...throughputTargets(results.throughput));
+  if (results.micro) targets.push(...microTargets(results.micro));
+  if (results.lostWrites) targets.push(...lostWritesTargets(results.lostWrites));
+  return targets;
+}
 
-  for (const store of ["sqlite", "cookie", "redis"]) {
-    const read = rows.get(`stack-${store}-read`);
-    const statement = `A session read but unchanged (${store} store) costs at most 3% of row 1's throughput`;
-    if (!read?.rps || !read.ratio) {
-      targets.push({ id: `read-cost-${store}`, statement, status: "pending", detail: read?.note ?? "not measured" });
-      continue;
+function throughputTargets(throughput: RowResult[]): TargetResult[] {
+  const rows = new Map(throughput.map((result) => [result.row.id, result]));
+  const targets: TargetResult[] = [];
+  for (const [action, budget, what] of [
+    ["read", READ_BUDGET, "An unchanged session read"],
+    ["write", WRITE_BUDGET, "A one-key write"],
+  ] as const) {
+    for (const store of BUDGET_STORES) {
+      const id = `cpu-${action}-${store}`;
+      const statement = `${what} (${store}) adds at most ${pct(budget, 0)} to the template server's CPU per request`;
+      const row = rows.get(`stack-${store}-${action}`);
+      if (!row?.cpuCost || !row.cpu) {
+        targets.push({ id, statement, status: "pending", detail: row?.note ?? "not measured" });
+        continue;
+      }
+      const template = rows.get(row.row.baseline)?.cpu;
+      targets.push({
+        id,
+        statement,
+        status: row.cpuCost.median <= budget ? "met" : "missed",
+        detail:
+          `${micros(row.cpu.median)} vs ${template ? micros(template.median) : "?"} CPU per request: ` +
+          `adds ${signedPct(row.cpuCost.median)} (rounds: ${signedPct(row.cpuCost.min)} to ${signedPct(row.cpuCost.max)})`,
+      });
     }
-    const cost = (1 - read.ratio.median) * 100;
-    targets.push({
-      id: `read-cost-${store}`,
-      statement,
-      status: cost <= 3 ? "met" : "missed",
-      detail:
-        `${fmt(read.rps.median)} req/s; ${pct(read.ratio.median)} of row 1 (rounds: ${pct(read.ratio.min)}–${pct(read.ratio.max)}): ` +
-        `costs ${cost.toFixed(1)}%`,
-    });
   }
 
   for (const store of ["sqlite", "redis"]) {
+    const id = `write-cost-${store}`;
+    const statement = `A write (${store}) costs no more server CPU than express-session's with the same store`;
     const ours = rows.get(`stack-${store}-write`);
     const peer = rows.get(`express-session-${store}-write`);
-    const statement = `A write (${store}) costs no more than express-session with the same store`;
-    if (!ours?.rps || !peer?.rps) {
-      targets.push({
-        id: `write-cost-${store}`,
-        statement,
-        status: "pending",
-        detail: ours?.note ?? peer?.note ?? "not measured",
-      });
+    const cost = pairedCpuCost(ours, peer);
+    if (!ours?.cpu || !peer?.cpu || !cost) {
+      targets.push({ id, statement, status: "pending", detail: ours?.note ?? peer?.note ?? "not measured" });
       continue;
     }
-    const ratio = pairedRatios(ours, peer);
-    if (!ratio) {
-      targets.push({ id: `write-cost-${store}`, statement, status: "pending", detail: "rows measured unevenly" });
-      continue;
-    }
-    const noise = ratio.min < 1 && ratio.max > 1 ? "; inside the round-to-round noise" : "";
+    const noise = cost.min < 0 && cost.max > 0 ? "; inside the round-to-round noise" : "";
     targets.push({
-      id: `write-cost-${store}`,
+      id,
       statement,
-      status: ratio.median >= 1 ? "met" : "missed",
+      status: cost.median <= 0 ? "met" : "missed",
       detail:
-        `${fmt(ours.rps.median)} vs ${fmt(peer.rps.median)} req/s; same-round ratio ${signed((ratio.median - 1) * 100)}% ` +
-        `(rounds: ${signed((ratio.min - 1) * 100)}% to ${signed((ratio.max - 1) * 100)}%)${noise}`,
+        `${micros(ours.cpu.median)} vs ${micros(peer.cpu.median)} CPU per request; same-round difference ${signedPct(cost.median)} ` +
+        `(rounds: ${signedPct(cost.min)} to ${signedPct(cost.max)})${noise}`,
     });
   }
+  return targets;
+}
 
-  for (const store of ["sqlite", "redis"]) {
-    const entries = results.lostWrites.filter((entry) => entry.server === `stack-${store}`);
-    const statement = `The ${store} store keeps 100% of concurrent writes at K = 64`;
-    const measured = entries.filter((entry) => entry.status === "measured");
-    const largest = measured.flatMap((entry) => {
-      const top = entry.results.reduce<LostWritesResult | undefined>(
-        (a, b) => (!a || b.clients > a.clients ? b : a),
-        undefined,
-      );
-      return top ? [{ processes: entry.processes, result: top }] : [];
-    });
-    if (largest.length === 0) {
+/** What an operation adds beyond the handler alone, in µs; null when either was not measured. */
+export function microCost(micro: MicroReport, id: string): number | null {
+  const operation = micro.operations.find((candidate) => candidate.id === id);
+  const handler = micro.operations.find((candidate) => candidate.id === "handler-alone");
+  return operation && handler ? operation.micros.median - handler.micros.median : null;
+}
+
+function microTargets(micro: MicroReport): TargetResult[] {
+  const targets: TargetResult[] = [];
+  for (const [operation, budget, what] of [
+    ["unchanged", READ_BUDGET, "In-process, an unchanged read"],
+    ["write", WRITE_BUDGET, "In-process, a one-key write"],
+  ] as const) {
+    for (const store of BUDGET_STORES) {
+      const id = `micro-${operation}-${store}`;
+      const statement = `${what} (${store}) costs at most ${pct(budget, 0)} of the template server's CPU per request`;
+      const cost = microCost(micro, `${store}-${operation}`);
+      const skipped = micro.skipped.find((skip) => skip.store === store);
+      if (cost === null || !micro.templateCpuMicros) {
+        targets.push({ id, statement, status: "pending", detail: skipped?.reason ?? "not measured" });
+        continue;
+      }
+      const share = cost / micro.templateCpuMicros;
       targets.push({
-        id: `lost-writes-${store}`,
+        id,
         statement,
-        status: "pending",
-        detail: entries[0]?.note ?? "not measured",
+        status: share <= budget ? "met" : "missed",
+        detail: `${micros(cost)} of ${micros(micro.templateCpuMicros)}: ${pct(share)}`,
       });
+    }
+  }
+  return targets;
+}
+
+function lostWritesTargets(lostWrites: NonNullable<BenchResults["lostWrites"]>): TargetResult[] {
+  const targets: TargetResult[] = [];
+  for (const [server, store] of [
+    ["stack-sqlite", "SQLite"],
+    ["stack-redis", "Redis"],
+    ["worker-durable-object", "Durable Object (workerd)"],
+  ]) {
+    const entries = lostWrites.filter((entry) => entry.server === server);
+    const statement = `The ${store} store keeps 100% of concurrent writes at K = 64`;
+    const id = `lost-writes-${server.replace(/^(stack|worker)-/, "")}`;
+    const largest = entries
+      .filter((entry) => entry.status === "measured")
+      .flatMap((entry) => {
+        const top = entry.results.reduce<LostWritesResult | undefined>(
+          (a, b) => (!a || b.clients > a.clients ? b : a),
+          undefined,
+        );
+        return top ? [{ processes: entry.processes, result: top }] : [];
+      });
+    if (largest.length === 0) {
+      targets.push({ id, statement, status: "pending", detail: entries[0]?.note ?? "not measured" });
       continue;
     }
     const all = largest.every(({ result }) => result.kept === result.made);
@@ -179,72 +175,143 @@ function judgeTargets(results: Pick<BenchResults, "throughput" | "lostWrites">):
           `${result.kept}/${result.made} at K = ${result.clients}, ${processes} process${processes > 1 ? "es" : ""}`,
       )
       .join("; ");
-    targets.push({ id: `lost-writes-${store}`, statement, status: all ? "met" : "missed", detail });
+    targets.push({ id, statement, status: all ? "met" : "missed", detail });
   }
   return targets;
 }
 
-/** results.md: the tables, the targets and how the numbers were made. */
+/** results.md: the tables, the targets and how the numbers were made; sections of phases not run are left out. */
 export function renderMarkdown(results: BenchResults): string {
-  const { machine, settings } = results;
+  const { machine } = results;
   const lines: string[] = [];
   lines.push(`# Session benchmark results${results.mode === "smoke" ? " (smoke run: not for comparison)" : ""}`, "");
   lines.push(
     `\`${results.command}\` on ${results.startedAt.slice(0, 10)}, ${machine.nproc} cores (\`nproc\`), ${machine.cpu}, ` +
-      `Node ${machine.node}, ${machine.os}, commit ${machine.commit}; the whole run took ${Math.round(results.elapsedSeconds)} s.`,
+      `Node ${machine.node}, ${machine.os}, commit ${machine.commit}; phases ${results.phases.join(", ")}; ` +
+      `the whole run took ${Math.round(results.elapsedSeconds)} s.`,
     "",
   );
+  if (results.failure) {
+    lines.push(
+      `**The run ended early: phase ${results.failure.phase} failed.** ${results.failure.message.split("\n")[0]}`,
+      "",
+    );
+  }
+  if (results.throughput) lines.push(...throughputSection(results, results.throughput));
+  if (results.targets.length > 0) {
+    lines.push("## Targets", "");
+    lines.push("| target | verdict | numbers |", "|---|---|---|");
+    for (const target of results.targets) lines.push(`| ${target.statement} | ${target.status} | ${target.detail} |`);
+    lines.push("");
+  }
+  if (results.micro) lines.push(...microSection(results.micro));
+  if (results.lostWrites) lines.push(...lostWritesSection(results));
+  if (results.growth) lines.push(...growthSection(results));
+  if (results.profile) lines.push(...profileSection(results.profile));
+  return lines.join("\n");
+}
 
-  lines.push("## Throughput and latency", "");
+function throughputSection(results: BenchResults, throughput: RowResult[]): string[] {
+  const { settings } = results;
+  const lines: string[] = ["## Server CPU per request, throughput and latency", ""];
   const perMeasurement = settings.amount ? `${settings.amount} requests` : `${settings.durationSeconds} s`;
   lines.push(
     `autocannon, ${settings.connections} connections, ${perMeasurement} per measurement, ${settings.rounds} round(s) taking turns ` +
-      `across all rows (odd rounds 1 → ${results.throughput.length}, even rounds ${results.throughput.length} → 1) after a ` +
-      `${settings.warmupSeconds} s warm-up each. Each server runs in its own process. Sessions start with ` +
-      `${settings.sessionKeys} keys; a write sets one of them (\`GET /lab/mark/b<n>\`, n cycling), so the session keeps its ` +
-      `size. Medians over the rounds, min–max in brackets. "vs row 1" divides each round's req/s by row 1's in the same ` +
-      `round, so load that comes and goes on the machine cancels out.`,
+      `across all rows (odd rounds 1 → ${throughput.length}, even rounds ${throughput.length} → 1) after a ` +
+      `${settings.warmupSeconds} s warm-up each. Each server runs in its own process. "CPU µs/req": the server process's ` +
+      `CPU time (user + system, from /proc/<pid>/stat, workerd included for a Worker) during the measurement divided by ` +
+      `the requests it answered. Sessions start with ${settings.sessionKeys} keys; a write sets one of them ` +
+      `(\`GET /lab/mark/b<n>\`, n cycling), so the session keeps its size. Medians over the rounds, min–max in brackets. ` +
+      `"adds" compares each row with its baseline row round by round (the template server, row 2; the Worker rows ` +
+      `with Remix's Worker handler), so load that comes and goes on the machine cancels out.`,
     "",
   );
   const load = results.loadAverage;
+  if (load) {
+    lines.push(
+      `1-minute load average during these rounds: ${load.median.toFixed(1)} (${load.min.toFixed(1)}–${load.max.toFixed(1)}); ` +
+        `the bench alone keeps it between 1 and 2 (server and load generator); more means other work shared the machine.`,
+      "",
+    );
+  }
+  const numbers = new Map(throughput.map((result, index) => [result.row.id, index + 1]));
   lines.push(
-    `1-minute load average during these rounds: ${load.median.toFixed(1)} (${load.min.toFixed(1)}–${load.max.toFixed(1)}); ` +
-      `on an otherwise idle machine the bench alone keeps it between 1 and 2 (server and load generator); more means ` +
-      `other work shared the machine.`,
-    "",
+    "| # | what | request | CPU µs/req [min–max] | adds (CPU) | req/s [min–max] | req/s vs baseline | p50 ms | p99 ms |",
   );
-  lines.push("| # | what | request | req/s median [min–max] | p50 ms | p99 ms | vs row 1 |");
-  lines.push("|---|---|---|---|---|---|---|");
-  results.throughput.forEach((result, index) => {
+  lines.push("|---|---|---|---|---|---|---|---|---|");
+  throughput.forEach((result, index) => {
     const request = `${result.row.action === "read" ? "GET /lab/ping" : "GET /lab/mark/<k>"}${result.row.withSession ? "" : " (no cookie)"}`;
-    const what = result.row.label;
+    const number = index + 1;
+    const baseline = numbers.get(result.row.baseline);
+    const what = baseline === number ? `${result.row.label}` : `${result.row.label} (vs row ${baseline})`;
     if (!result.rps) {
-      lines.push(`| ${index + 1} | ${what} | ${request} | ${result.note ?? "not measured"} | | | |`);
+      lines.push(`| ${number} | ${what} | ${request} | ${result.note ?? "not measured"} | | | | | |`);
       return;
     }
+    const cpu = result.cpu
+      ? `${result.cpu.median.toFixed(0)} [${result.cpu.min.toFixed(0)}–${result.cpu.max.toFixed(0)}]`
+      : "";
+    const cost = result.cpuCost && baseline !== number ? costCell(result.cpuCost) : "";
+    const ratio = result.ratio && baseline !== number ? ratioCell(result.ratio) : "";
     lines.push(
-      `| ${index + 1} | ${what} | ${request} | ${fmt(result.rps.median)} [${fmt(result.rps.min)}–${fmt(result.rps.max)}] | ` +
-        `${result.p50!.median} | ${result.p99!.median} | ${result.ratio ? ratioCell(result.ratio) : ""} |`,
+      `| ${number} | ${what} | ${request} | ${cpu} | ${cost} | ${fmt(result.rps.median)} [${fmt(result.rps.min)}–${fmt(result.rps.max)}] | ` +
+        `${ratio} | ${result.p50!.median} | ${result.p99!.median} |`,
     );
   });
   lines.push("");
+  return lines;
+}
 
-  lines.push("## Targets", "");
-  lines.push("| target | verdict | numbers |", "|---|---|---|");
-  for (const target of results.targets) lines.push(`| ${target.statement} | ${target.status} | ${target.detail} |`);
+function microSection(micro: MicroReport): string[] {
+  const lines: string[] = ["## In-process microbenchmark: CPU µs per operation", ""];
+  lines.push(
+    `\`process.cpuUsage()\` over ${fmt(micro.iterations)} calls per measurement (after a tenth as many untimed), ` +
+      `${micro.rounds} round(s), median [min–max]; every call builds its own Request, as an adapter does. The session ` +
+      `holds the same keys as in the throughput rows. "adds" is the row minus the handler alone; the share is of the ` +
+      `template server's CPU per request on GET /lab/ping (${micro.templateCpuMicros ? micros(micro.templateCpuMicros) : "not measured"}; ` +
+      `${micro.templateSource}). Redis: only this process's CPU; the wait for Redis and Redis's own CPU are not counted.`,
+    "",
+  );
+  lines.push("| store | operation | CPU µs per call [min–max] | adds | share of template request | budget | verdict |");
+  lines.push("|---|---|---|---|---|---|---|");
+  for (const operation of micro.operations) lines.push(microRow(micro, operation));
+  for (const skip of micro.skipped) lines.push(`| ${skip.store} | | ${skip.reason} | | | | |`);
   lines.push("");
+  return lines;
+}
 
-  lines.push("## Writes kept when K clients of one session write at once", "");
+function microRow(micro: MicroReport, operation: MicroOperation): string {
+  const { median, min, max } = operation.micros;
+  const cell = `${median.toFixed(1)} [${min.toFixed(1)}–${max.toFixed(1)}]`;
+  const budget = operation.id.endsWith("-unchanged")
+    ? READ_BUDGET
+    : operation.id.endsWith("-write")
+      ? WRITE_BUDGET
+      : null;
+  const cost = operation.store && !operation.id.endsWith("-get-session") ? microCost(micro, operation.id) : null;
+  const share = cost !== null && micro.templateCpuMicros ? cost / micro.templateCpuMicros : null;
+  const judged =
+    budget !== null && share !== null && (BUDGET_STORES as readonly string[]).includes(operation.store ?? "");
+  return (
+    `| ${operation.store ?? "—"} | ${operation.label} | ${cell} | ${cost === null ? "" : cost.toFixed(1)} | ` +
+    `${share === null ? "" : pct(share)} | ${judged ? `≤ ${pct(budget!, 0)}` : ""} | ${judged ? (share! <= budget! ? "met" : "missed") : ""} |`
+  );
+}
+
+function lostWritesSection(results: BenchResults): string[] {
+  const { settings } = results;
+  const lines: string[] = ["## Writes kept when K clients of one session write at once", ""];
   lines.push(
     `Each round sends K requests with the same session cookie at the same moment, each writing its own key, then reads the ` +
       `session back; ${settings.lostWritesRounds} round(s) per K. The client keeps the last Set-Cookie it receives, as a browser does. ` +
-      `"2 processes": two server processes share the store and take the requests in turns, as a deployment with one process per core does.`,
+      `"2 processes": two server processes share the store and take the requests in turns, as a deployment with one process per core does. ` +
+      `The Worker rows run the Worker build in workerd through Miniflare.`,
     "",
   );
   const ks = settings.lostWritesClients;
   lines.push(`| server | processes | ${ks.map((k) => `K = ${k}`).join(" | ")} |`);
   lines.push(`|---|---|${ks.map(() => "---").join("|")}|`);
-  for (const entry of results.lostWrites) {
+  for (const entry of results.lostWrites ?? []) {
     const cells = ks.map((k) => {
       if (entry.status !== "measured") return entry.note ?? "not measured";
       const result = entry.results.find((candidate) => candidate.clients === k);
@@ -253,10 +320,13 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push(`| ${entry.label} | ${entry.processes} | ${cells.join(" | ")} |`);
   }
   lines.push("");
+  return lines;
+}
 
-  lines.push("## SQLite commit cost as the table grows", "");
+function growthSection(results: BenchResults): string[] {
+  const lines: string[] = ["## SQLite commit cost as the table grows", ""];
   lines.push(
-    `The table SqliteSessionStore creates, filled directly with one INSERT in one transaction, then ${settings.growthApplies} timed ` +
+    `The table SqliteSessionStore creates, filled directly with one INSERT in one transaction, then ${results.settings.growthApplies} timed ` +
       `applies (after as many untimed) through SqliteSessionStore, each setting one key on a random existing session.`,
     "",
   );
@@ -264,7 +334,7 @@ export function renderMarkdown(results: BenchResults): string {
     "| sessions stored | applies | mean µs | p50 µs | p99 µs | applies/s (from mean) |",
     "|---|---|---|---|---|---|",
   );
-  for (const growth of results.growth) {
+  for (const growth of results.growth ?? []) {
     lines.push(
       `| ${fmt(growth.sessions)} | ${fmt(growth.applies)} | ${growth.meanMicros.toFixed(1)} | ${growth.p50Micros.toFixed(1)} | ` +
         `${growth.p99Micros.toFixed(1)} | ${fmt(1e6 / growth.meanMicros)} |`,
@@ -278,7 +348,21 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   lines.push("");
-  return lines.join("\n");
+  return lines;
+}
+
+function profileSection(profile: NonNullable<BenchResults["profile"]>): string[] {
+  const lines: string[] = ["## Where the session's CPU goes", ""];
+  lines.push(`\`${profile.command}\`; flame graphs in [${profile.flameGraph}](${profile.flameGraph}).`, "");
+  for (const window of profile.windows) {
+    lines.push(`### ${window.name} (${fmt(window.samples)} samples)`, "");
+    lines.push("| function | where | self | with callees |", "|---|---|---|---|");
+    for (const hot of window.hot) {
+      lines.push(`| \`${hot.name}\` | ${hot.location || "—"} | ${pct(hot.self)} | ${pct(hot.total)} |`);
+    }
+    lines.push("");
+  }
+  return lines;
 }
 
 /** Writes results.json, results.md and results.svg into `dir` and checks they are there. */
@@ -303,14 +387,24 @@ export function fmt(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
+function micros(value: number): string {
+  return `${value.toFixed(1)} µs`;
+}
+
 function ratioCell(ratio: Spread): string {
   return ratio.min === ratio.max ? pct(ratio.median) : `${pct(ratio.median)} [${pct(ratio.min)}–${pct(ratio.max)}]`;
 }
 
-function pct(ratio: number): string {
-  return `${(ratio * 100).toFixed(1)}%`;
+function costCell(cost: Spread): string {
+  return cost.min === cost.max
+    ? signedPct(cost.median)
+    : `${signedPct(cost.median)} [${signedPct(cost.min)} to ${signedPct(cost.max)}]`;
 }
 
-function signed(value: number): string {
-  return `${value >= 0 ? "+" : ""}${value.toFixed(1)}`;
+function pct(ratio: number, digits = 1): string {
+  return `${(ratio * 100).toFixed(digits)}%`;
+}
+
+function signedPct(ratio: number): string {
+  return `${ratio >= 0 ? "+" : ""}${(ratio * 100).toFixed(1)}%`;
 }

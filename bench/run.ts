@@ -1,149 +1,157 @@
 /**
  * `npm run bench`: what auto-commit costs and what the peers lose, side by side.
- * See docs/benchmarks.md for what each number means; `--smoke` for the quick CI run.
+ * See docs/benchmarks.md for what each number means; `--smoke` for the quick CI run, `--micro` for
+ * the in-process microbenchmark alone, `--phases` for any other choice.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { SESSION_STORES } from "../server/config";
+import { importBuild } from "../server/build";
 
-import type { ServerSpec } from "./apps";
 import { ensureBuild } from "./build";
+import { isWorker, LOST_WRITES_SERVERS, NEVER_LOSE_WRITES, ROWS, SERVERS } from "./catalog";
 import { measureGrowth } from "./growth";
 import { measureLostWrites } from "./lost-writes";
-import { parseOptions, settingsOf, type BenchOptions } from "./options";
+import { measureMicro } from "./micro";
+import { parseOptions, settingsOf, type BenchOptions, type PhaseName } from "./options";
 import { ProcessGroup, RedisProcess, ServerProcess } from "./processes";
-import { evaluateTargets, machineInfo, writeResults, type BenchResults, type LostWritesEntry } from "./report";
+import { profileHotPath } from "./profile";
+import { evaluateTargets, machineInfo, writeResults } from "./report";
+import type { BenchResults, LostWritesEntry } from "./results";
 import { spread } from "./stats";
-import { measureThroughput, type RowTarget, type ThroughputRow } from "./throughput";
-
-/** Every server the bench can start, by key. */
-const SERVERS: Record<string, { spec: ServerSpec; label: string }> = {
-  bare: { spec: { kind: "bare" }, label: "Remix Express handler, no session" },
-  "stack-sqlite": { spec: { kind: "stack", store: "sqlite" }, label: "this stack, SQLite" },
-  "stack-cookie": { spec: { kind: "stack", store: "cookie" }, label: "this stack, cookie" },
-  "stack-redis": { spec: { kind: "stack", store: "redis" }, label: "this stack, Redis" },
-  "express-session-sqlite": {
-    spec: { kind: "express-session", store: "sqlite" },
-    label: "express-session + better-sqlite3-session-store",
-  },
-  "express-session-redis": {
-    spec: { kind: "express-session", store: "redis" },
-    label: "express-session + connect-redis",
-  },
-  "always-commit-sqlite": { spec: { kind: "always-commit", store: "sqlite" }, label: "always-commit, SQLite" },
-};
-
-const row = (server: string, action: "read" | "write", label: string, withSession = true): ThroughputRow => ({
-  id: `${server}-${action}${withSession ? "" : "-no-cookie"}`,
-  label,
-  server,
-  action,
-  withSession,
-});
-
-/** The throughput table, in order; row 1 is the upper bound every ratio refers to. */
-const ROWS: ThroughputRow[] = [
-  row("bare", "read", "Remix Express handler, no session (upper bound)", false),
-  row("stack-sqlite", "read", "this stack, SQLite: session read, unchanged"),
-  row("stack-sqlite", "read", "this stack, no session cookie", false),
-  row("stack-cookie", "read", "this stack, cookie: session read, unchanged"),
-  row("stack-redis", "read", "this stack, Redis: session read, unchanged"),
-  row("express-session-sqlite", "read", "express-session + SQLite: read, unchanged"),
-  row("express-session-redis", "read", "express-session + connect-redis: read, unchanged"),
-  row("always-commit-sqlite", "read", "always-commit, SQLite: read, committed anyway"),
-  // Each write row next to its peer on the same store, so the pair is measured close together.
-  row("stack-sqlite", "write", "this stack, SQLite: one key written"),
-  row("express-session-sqlite", "write", "express-session + SQLite: one key written"),
-  row("always-commit-sqlite", "write", "always-commit, SQLite: one key written"),
-  row("stack-redis", "write", "this stack, Redis: one key written"),
-  row("express-session-redis", "write", "express-session + connect-redis: one key written"),
-  row("stack-cookie", "write", "this stack, cookie: one key written"),
-];
-
-/** Servers whose lost writes are counted. */
-const LOST_WRITES_SERVERS = [
-  "stack-cookie",
-  "stack-sqlite",
-  "stack-redis",
-  "express-session-sqlite",
-  "express-session-redis",
-  "always-commit-sqlite",
-];
+import { measureThroughput, type RowTarget } from "./throughput";
+import { buildWorkers } from "./worker-app";
 
 const launched = performance.now();
 const log = (line: string) =>
   console.log(`[${((performance.now() - launched) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 
-/** Why a server cannot run here, or null when it can. */
-function unavailableReason(key: string, redisUrl: string | undefined): string | null {
-  const { spec } = SERVERS[key];
-  if (!("store" in spec) || spec.store !== "redis") return null;
-  if (spec.kind === "stack") {
-    const accepted = (SESSION_STORES as readonly string[]).includes("redis");
-    if (!accepted || !fs.existsSync("session/stores/redis.ts")) {
-      return "pending: the Redis store (session/stores/redis.ts, SESSION_STORE=redis) is not there yet";
-    }
-  }
-  return redisUrl ? null : "skipped: no redis-server on PATH and no REDIS_URL";
+/** What every phase shares: the options, a scratch folder, the servers started so far, the results. */
+interface BenchContext {
+  options: BenchOptions;
+  workDir: string;
+  group: ProcessGroup;
+  /** The Redis the Redis-backed servers and stores use, if any. */
+  redisUrl?: string;
+  servers: ServerPool;
+  results: Partial<BenchResults>;
 }
 
-async function bench(options: BenchOptions, group: ProcessGroup, workDir: string): Promise<BenchResults> {
-  const startedAt = new Date();
-  ensureBuild(log);
+/** Each phase fills its part of the results. */
+const PHASES: Record<PhaseName, (context: BenchContext) => Promise<void>> = {
+  throughput: throughputPhase,
+  "lost-writes": lostWritesPhase,
+  growth: growthPhase,
+  micro: microPhase,
+  profile: profilePhase,
+};
 
-  const redis = await RedisProcess.start(path.join(workDir, "redis"));
-  if (redis) group.add(redis);
-  const redisUrl = redis?.url ?? process.env.REDIS_URL;
-  log(redis ? `private redis-server at ${redis.url}` : `redis: ${redisUrl ?? "none"}`);
+/**
+ * The bench's servers, started on first use and shared by the phases; one that cannot run here
+ * (no Redis, a Worker build that fails) has a reason instead, and its rows say so.
+ */
+class ServerPool {
+  #started = new Map<string, Promise<ServerProcess | string>>();
+  #place: (key: string) => { dataDir: string; redisUrl?: string };
+  #group: ProcessGroup;
+  #redisUrl?: string;
+  /** Why no Worker can run (the build failed), or null once built. */
+  #workerBuild?: Promise<string | null>;
 
-  const reasons = new Map(Object.keys(SERVERS).map((key) => [key, unavailableReason(key, redisUrl)]));
-  const place = (key: string) => ({ dataDir: path.join(workDir, key), redisUrl });
-  const start = (key: string) => ServerProcess.start(SERVERS[key].spec, place(key)).then((server) => group.add(server));
-  // Every start settles before anything fails, so no server is still starting when the bench cleans up.
-  const startAll = async <T>(starts: Array<Promise<T>>): Promise<T[]> => {
-    const settled = await Promise.allSettled(starts);
+  constructor(group: ProcessGroup, workDir: string, redisUrl?: string) {
+    this.#group = group;
+    this.#redisUrl = redisUrl;
+    this.#place = (key) => ({ dataDir: path.join(workDir, key), redisUrl });
+  }
+
+  /** Starts the servers not yet started, all at once; resolves to each one or why it cannot run. */
+  async get(keys: string[]): Promise<Map<string, ServerProcess | string>> {
+    for (const key of keys) if (!this.#started.has(key)) this.#started.set(key, this.#start(key));
+    const settled = await Promise.allSettled(keys.map((key) => this.#started.get(key)!));
     const failed = settled.find((outcome) => outcome.status === "rejected");
     if (failed) throw failed.reason;
-    return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
-  };
+    return new Map(
+      keys.map((key, index) => [key, (settled[index] as PromiseFulfilledResult<ServerProcess | string>).value]),
+    );
+  }
 
-  const runnable = [...reasons].filter(([, reason]) => reason === null).map(([key]) => key);
-  const servers = new Map(await startAll(runnable.map(async (key) => [key, await start(key)] as const)));
-  log(`servers up: ${runnable.join(", ")}`);
-  for (const [key, reason] of reasons) if (reason) log(`${key}: ${reason}`);
+  /** `count` more processes of `key` sharing its store (its data folder, or Redis), for the lost-writes runs. */
+  async twins(key: string, count: number): Promise<ServerProcess[]> {
+    const starts = Array.from({ length: count }, () => ServerProcess.start(SERVERS[key].spec, this.#place(key)));
+    const settled = await Promise.allSettled(starts);
+    const started = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+    started.forEach((server) => this.#group.add(server));
+    const failed = settled.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+    return started;
+  }
 
-  const targets: RowTarget[] = ROWS.map((throughputRow) => ({
-    row: throughputRow,
-    url: servers.get(throughputRow.server)?.url ?? null,
-    unavailable: reasons.get(throughputRow.server) ?? undefined,
-  }));
+  async #start(key: string): Promise<ServerProcess | string> {
+    const reason = await this.#unavailableReason(key);
+    if (reason) {
+      log(`${key}: ${reason}`);
+      return reason;
+    }
+    return this.#group.add(await ServerProcess.start(SERVERS[key].spec, this.#place(key)));
+  }
+
+  async #unavailableReason(key: string): Promise<string | null> {
+    const { spec } = SERVERS[key];
+    if ("store" in spec && spec.store === "redis" && !this.#redisUrl)
+      return "skipped: no redis-server on PATH and no REDIS_URL";
+    if (isWorker(key)) {
+      this.#workerBuild ??= buildWorkers(log).then(
+        () => null,
+        (error: Error) => {
+          log(error.message);
+          return `skipped: ${error.message.split("\n")[0]}`;
+        },
+      );
+      return this.#workerBuild;
+    }
+    return null;
+  }
+}
+
+/** Every throughput row in paired rounds, with the server's CPU time per request. */
+async function throughputPhase({ options, servers, results }: BenchContext): Promise<void> {
+  const started = await servers.get([...new Set(ROWS.map((row) => row.server))]);
+  const targets: RowTarget[] = ROWS.map((row) => {
+    const server = started.get(row.server);
+    return typeof server === "string" || !server
+      ? { row, url: null, unavailable: server ?? "not started" }
+      : { row, url: server.url, cpuMicros: () => server.cpuMicros() };
+  });
   // Other work on the machine shows in the load average; the bench alone keeps it between 1 and 2.
   const loadAverages: number[] = [];
   const sampleLoad = () => loadAverages.push(os.loadavg()[0]);
   const loadTimer = setInterval(sampleLoad, 5000);
-  let throughput;
   try {
-    throughput = await measureThroughput(targets, { ...options, log });
+    results.throughput = await measureThroughput(targets, { ...options, log });
   } finally {
     clearInterval(loadTimer);
     sampleLoad();
   }
+  results.loadAverage = spread(loadAverages);
+}
 
-  // Twins share the first server's data folder (SQLite file) or Redis, as processes of one deployment do.
-  // Started together here, after the throughput rounds, so they never compete with a measurement.
-  const twinCount = Math.max(...options.lostWritesProcesses) - 1;
-  const twinKeys = LOST_WRITES_SERVERS.filter((key) => servers.has(key));
-  const twins = new Map(
-    await startAll(
-      twinKeys.map(async (key) => [key, await startAll(Array.from({ length: twinCount }, () => start(key)))] as const),
-    ),
+/** K writes to one session at once, on every lost-writes server, with one process and with several. */
+async function lostWritesPhase({ options, servers, results }: BenchContext): Promise<void> {
+  const started = await servers.get(LOST_WRITES_SERVERS);
+  // Twins are started together, after the throughput rounds, so they never compete with a measurement.
+  const twins = new Map<string, ServerProcess[]>();
+  await Promise.all(
+    LOST_WRITES_SERVERS.map(async (key) => {
+      const count = Math.min(SERVERS[key].maxProcesses, Math.max(...options.lostWritesProcesses)) - 1;
+      if (count > 0 && typeof started.get(key) !== "string") twins.set(key, await servers.twins(key, count));
+    }),
   );
 
-  const lostWrites: LostWritesEntry[] = [];
+  const entries: LostWritesEntry[] = [];
   for (const key of LOST_WRITES_SERVERS) {
-    for (const processes of options.lostWritesProcesses) {
+    const first = started.get(key)!;
+    for (const processes of options.lostWritesProcesses.filter((count) => count <= SERVERS[key].maxProcesses)) {
       const entry: LostWritesEntry = {
         server: key,
         label: SERVERS[key].label,
@@ -151,10 +159,9 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
         status: "unavailable",
         results: [],
       };
-      lostWrites.push(entry);
-      const first = servers.get(key);
-      if (!first) {
-        entry.note = reasons.get(key) ?? "not started";
+      entries.push(entry);
+      if (typeof first === "string") {
+        entry.note = first;
         continue;
       }
       const urls = [first, ...(twins.get(key) ?? [])].slice(0, processes).map((server) => server.url);
@@ -169,7 +176,11 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
     }
   }
   await Promise.all([...twins.values()].flat().map((twin) => twin.stop()));
+  results.lostWrites = entries;
+}
 
+/** The SQLite commit cost as the table grows. */
+async function growthPhase({ options, workDir, results }: BenchContext): Promise<void> {
   const growth = await measureGrowth({
     sizes: options.growthSizes,
     applies: options.growthApplies,
@@ -178,7 +189,8 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
   });
   const smallest = growth[0];
   const largest = growth[growth.length - 1];
-  const growthRatio =
+  results.growth = growth;
+  results.growthRatio =
     smallest && largest && largest !== smallest
       ? {
           mean: largest.meanMicros / smallest.meanMicros,
@@ -187,28 +199,100 @@ async function bench(options: BenchOptions, group: ProcessGroup, workDir: string
           smallest: smallest.sessions,
         }
       : null;
+}
+
+/**
+ * The in-process microbenchmark, judged against the template server's CPU per request: the
+ * throughput phase's figure when it ran, otherwise measured here in a few short rounds.
+ */
+async function microPhase(context: BenchContext): Promise<void> {
+  const { options, workDir, results } = context;
+  const micro = await measureMicro({
+    iterations: options.microIterations,
+    rounds: options.microRounds,
+    sessionKeys: options.sessionKeys,
+    dataDir: path.join(workDir, "micro"),
+    redisUrl: context.redisUrl,
+    build: await importBuild(),
+    log,
+  });
+  const templateRow = ROWS.find((row) => row.server === "template")!;
+  let template = results.throughput?.find((result) => result.row.id === templateRow.id);
+  let templateSource = "the throughput table's template row, same run";
+  if (!template?.cpu) {
+    const [server] = (await context.servers.get(["template"])).values();
+    if (typeof server === "string") throw new Error(`the template server: ${server}`);
+    const rounds = Math.min(3, options.rounds);
+    [template] = await measureThroughput([{ row: templateRow, url: server.url, cpuMicros: () => server.cpuMicros() }], {
+      ...options,
+      rounds,
+      log,
+    });
+    templateSource = `measured for the microbenchmark: ${rounds} round(s) of the template server alone`;
+  }
+  results.micro = { ...micro, templateCpuMicros: template?.cpu?.median ?? null, templateSource };
+}
+
+/** The session's hot path under `node --cpu-prof`, drawn as flame graphs into the results folder. */
+async function profilePhase({ options, workDir, results }: BenchContext): Promise<void> {
+  results.profile = await profileHotPath({
+    iterations: options.profileIterations,
+    sessionKeys: options.sessionKeys,
+    dir: path.join(workDir, "profile"),
+    outDir: options.outDir,
+    log,
+  });
+}
+
+async function bench(options: BenchOptions, group: ProcessGroup, workDir: string): Promise<BenchResults> {
+  const startedAt = new Date();
+  ensureBuild(log);
+  const redis = await RedisProcess.start(path.join(workDir, "redis"));
+  if (redis) group.add(redis);
+  const redisUrl = redis?.url ?? process.env.REDIS_URL;
+  log(redis ? `private redis-server at ${redis.url}` : `redis: ${redisUrl ?? "none"}`);
+
+  const context: BenchContext = {
+    options,
+    workDir,
+    group,
+    redisUrl,
+    servers: new ServerPool(group, workDir, redisUrl),
+    results: {},
+  };
+  // A phase that fails ends the run, but what the earlier phases measured is still written.
+  let failure: BenchResults["failure"];
+  for (const phase of options.phases) {
+    log(`phase ${phase}`);
+    try {
+      await PHASES[phase](context);
+    } catch (error) {
+      failure = { phase, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      break;
+    }
+  }
+  await group.stopAll();
 
   const args = process.argv.slice(2);
-  const partial = { throughput, lostWrites };
+  const partial = { ...context.results, mode: options.mode };
   return {
     command: `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`,
     mode: options.mode,
+    phases: options.phases,
     startedAt: startedAt.toISOString(),
     elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    loadAverage: spread(loadAverages),
     machine: machineInfo(),
     settings: settingsOf(options),
-    ...partial,
-    growth,
-    growthRatio,
-    targets: evaluateTargets({ ...partial, mode: options.mode }),
+    ...context.results,
+    targets: evaluateTargets(partial),
+    ...(failure ? { failure } : {}),
   };
 }
 
 /** Writes this stack's server-side stores must never lose, whatever the timing. */
 function assertNoLostWrites(results: BenchResults): void {
-  const lost = results.lostWrites
-    .filter((entry) => entry.server === "stack-sqlite" || entry.server === "stack-redis")
+  const lost = (results.lostWrites ?? [])
+    .filter((entry) => NEVER_LOSE_WRITES.includes(entry.server))
     .flatMap((entry) =>
       entry.results.filter((result) => result.kept !== result.made).map((result) => ({ entry, result })),
     );
@@ -243,6 +327,7 @@ async function main(): Promise<number> {
     const files = writeResults(options.outDir, results);
     log(`\n${files.join("\n")}`);
     for (const target of results.targets) log(`${target.status.padEnd(7)} ${target.statement}: ${target.detail}`);
+    if (results.failure) throw new Error(`phase ${results.failure.phase} failed: ${results.failure.message}`);
     assertNoLostWrites(results);
     return 0;
   } finally {

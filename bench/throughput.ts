@@ -1,6 +1,6 @@
 import autocannon from "autocannon";
 
-import { Browser } from "../tests/support/browser";
+import { Browser } from "../harness/browser";
 
 import { COOKIE_NAME } from "./constants";
 import type { BenchOptions } from "./options";
@@ -21,6 +21,8 @@ export interface ThroughputRow {
   action: RowAction;
   /** Whether requests carry a session cookie made beforehand. */
   withSession: boolean;
+  /** The id of the row its costs are taken against (measured in the same rounds). */
+  baseline: string;
 }
 
 /** A row with where its server listens, or why it cannot run. */
@@ -30,6 +32,8 @@ export interface RowTarget {
   url: string | null;
   /** Why the row cannot run ("pending: ..."). */
   unavailable?: string;
+  /** CPU µs the server has used so far, read before and after each measurement; null when unknown. */
+  cpuMicros?: () => number | null;
 }
 
 /** How each row is measured: the run's sizes, and where progress lines go. */
@@ -51,6 +55,8 @@ export interface Sample {
   p99: number;
   /** Responses counted. */
   requests: number;
+  /** Server CPU time during the measurement divided by the responses counted, µs; null when unknown. */
+  cpuMicros: number | null;
 }
 
 /** A row's measurements and their summary. */
@@ -63,8 +69,12 @@ export interface RowResult {
   rps?: Spread;
   p50?: Spread;
   p99?: Spread;
-  /** req/s divided by the first row's req/s in the same round: median and min–max over the rounds. */
+  /** Server CPU µs per request. */
+  cpu?: Spread;
+  /** req/s divided by the baseline row's req/s in the same round: median and min–max over the rounds. */
   ratio?: Spread;
+  /** CPU µs per request divided by the baseline row's in the same round, minus 1: what the row adds. */
+  cpuCost?: Spread;
 }
 
 /** The route a row requests, `n` counting its requests. */
@@ -76,8 +86,8 @@ const seedKey = (index: number) => `b${index}`;
 
 /**
  * Measures every runnable row `rounds` times, taking turns: odd rounds go 1, 2, …, n and even rounds
- * n, …, 2, 1, so a machine that slowly gets busier or quieter hits every row alike on average.
- * Throws if any request fails.
+ * n, …, 2, 1, so a machine that slowly gets busier or quieter hits every row alike on average. Each
+ * measurement also reads the server's CPU time before and after. Throws if any request fails.
  */
 export async function measureThroughput(targets: RowTarget[], settings: ThroughputSettings): Promise<RowResult[]> {
   const prepared = [];
@@ -88,11 +98,14 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
 
   if (settings.warmupSeconds > 0) {
     for (const { target, url, cookie } of prepared) {
-      await runOnce(target.row, url, cookie, {
-        ...settings,
-        durationSeconds: settings.warmupSeconds,
-        amount: undefined,
-      });
+      // A warm-up may end before the first answers of a cold server (workerd under load): none is no failure.
+      await runOnce(
+        target.row,
+        url,
+        cookie,
+        { ...settings, durationSeconds: settings.warmupSeconds, amount: undefined },
+        { allowNone: true },
+      );
     }
   }
 
@@ -100,10 +113,14 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
   for (let round = 1; round <= settings.rounds; round++) {
     const order = round % 2 === 1 ? prepared : [...prepared].reverse();
     for (const { target, url, cookie } of order) {
+      const cpuBefore = target.cpuMicros?.() ?? null;
       const sample = await runOnce(target.row, url, cookie, settings);
+      const cpuAfter = target.cpuMicros?.() ?? null;
+      if (cpuBefore !== null && cpuAfter !== null) sample.cpuMicros = (cpuAfter - cpuBefore) / sample.requests;
       samples.get(target.row.id)!.push(sample);
+      const cpu = sample.cpuMicros === null ? "" : `  ${sample.cpuMicros.toFixed(0).padStart(5)} µs CPU/req`;
       settings.log(
-        `round ${round}/${settings.rounds}  ${target.row.id.padEnd(30)} ${sample.rps.toFixed(0).padStart(6)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms`,
+        `round ${round}/${settings.rounds}  ${target.row.id.padEnd(30)} ${sample.rps.toFixed(0).padStart(6)} req/s${cpu}  p50 ${sample.p50} ms  p99 ${sample.p99} ms`,
       );
     }
   }
@@ -111,6 +128,7 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
   const results: RowResult[] = targets.map(({ row, url, unavailable }) => {
     const rowSamples = samples.get(row.id) ?? [];
     if (!url || rowSamples.length === 0) return { row, status: "unavailable", note: unavailable, samples: [] };
+    const cpu = rowSamples.flatMap((sample) => (sample.cpuMicros === null ? [] : [sample.cpuMicros]));
     return {
       row,
       status: "measured",
@@ -118,14 +136,23 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
       rps: spread(rowSamples.map((sample) => sample.rps)),
       p50: spread(rowSamples.map((sample) => sample.p50)),
       p99: spread(rowSamples.map((sample) => sample.p99)),
+      ...(cpu.length === rowSamples.length ? { cpu: spread(cpu) } : {}),
     };
   });
-  const baseline = results[0];
-  for (const result of results) {
-    const ratios = pairedRatios(result, baseline);
-    if (ratios) result.ratio = ratios;
-  }
+  compareWithBaselines(results);
   return results;
+}
+
+/** Sets each row's `ratio` and `cpuCost` against its baseline row, round by round. */
+export function compareWithBaselines(results: RowResult[]): void {
+  const byId = new Map(results.map((result) => [result.row.id, result]));
+  for (const result of results) {
+    const baseline = byId.get(result.row.baseline);
+    const ratio = pairedRatios(result, baseline);
+    if (ratio) result.ratio = ratio;
+    const cost = pairedCpuCost(result, baseline);
+    if (cost) result.cpuCost = cost;
+  }
 }
 
 /**
@@ -135,6 +162,19 @@ export async function measureThroughput(targets: RowTarget[], settings: Throughp
 export function pairedRatios(a: RowResult | undefined, b: RowResult | undefined): Spread | null {
   if (!a || !b || a.samples.length === 0 || a.samples.length !== b.samples.length) return null;
   return spread(a.samples.map((sample, round) => sample.rps / b.samples[round].rps));
+}
+
+/**
+ * What `a` costs beyond `b` in server CPU per request, as a fraction of `b`'s, round by round
+ * (0.05: 5% more); null unless both rows have CPU figures for the same rounds.
+ */
+export function pairedCpuCost(a: RowResult | undefined, b: RowResult | undefined): Spread | null {
+  if (!a || !b || a.samples.length === 0 || a.samples.length !== b.samples.length) return null;
+  const costs = a.samples.map((sample, round) => {
+    const base = b.samples[round].cpuMicros;
+    return sample.cpuMicros === null || !base ? null : sample.cpuMicros / base - 1;
+  });
+  return costs.every((cost) => cost !== null) ? spread(costs as number[]) : null;
 }
 
 /**
@@ -180,6 +220,7 @@ async function runOnce(
   url: string,
   cookie: string | undefined,
   settings: ThroughputSettings,
+  { allowNone = false } = {},
 ): Promise<Sample> {
   let count = 0;
   const result = await autocannon({
@@ -196,7 +237,7 @@ async function runOnce(
     ],
   });
   const failures = result.errors + result.timeouts + result.non2xx + result.mismatches;
-  if (failures > 0 || result["2xx"] === 0) {
+  if (failures > 0 || (result["2xx"] === 0 && !allowNone)) {
     throw new Error(
       `${row.id}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers ` +
         `(${JSON.stringify(result.statusCodeStats ?? {})}) out of ${result.requests.total}`,
@@ -207,6 +248,7 @@ async function runOnce(
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result["2xx"],
+    cpuMicros: null,
   };
 }
 

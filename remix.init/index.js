@@ -16,6 +16,8 @@ const STACK_ONLY_PATHS = [
   "tests/remix-init.test.ts",
   "tests/template",
   "scripts/test-template.sh",
+  // The React Router 7 example is a separate app that shows the package outside this template.
+  "examples",
 ];
 
 /** A setup step failed; the message says which step and what to do. */

@@ -1,18 +1,17 @@
-// `npm run preview:workers`: builds the Worker if needed and serves it with `wrangler dev` (workerd,
-// offline) on http://127.0.0.1:8787 (PORT changes it), the sessions in local SQLite-backed Durable
-// Objects under .wrangler/state. Bindings come from the environment:
+// `npm run preview:workers`: builds the Worker (`npm run build:workers`), then this serves it with
+// `wrangler dev` (workerd, offline) on http://127.0.0.1:8787 (PORT changes it), the sessions in local
+// SQLite-backed Durable Objects under .wrangler/state. Bindings come from the environment:
 //   LAB_ROUTES=on SESSION_SECRET=... npm run preview:workers
-import { previewBindings } from "./cloudflare-bindings";
-import { ensureWorkersBuild, startWorkersLocal } from "./workers-local";
+import { startWorkersLocal } from "../harness/workers-local";
 
-ensureWorkersBuild();
+import { previewBindings } from "./cloudflare-bindings";
+
 const bindings = previewBindings();
+// A later `npm run build:workers` reloads the preview.
 const worker = await startWorkersLocal({
   bindings,
   port: Number(process.env.PORT || 8787),
   persistTo: ".wrangler/state",
-  // A rebuild (`npm run build:workers`) reloads the preview.
-  snapshot: false,
   log: true,
 });
 console.log(

@@ -14,8 +14,8 @@ import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 
+import { ProductionServer, sessionsFile } from "../harness/production-server";
 import { SqliteSessionStore } from "../session/stores/sqlite";
-import { ProductionServer, sessionsFile } from "../tests/hostile/production-server";
 
 const { values: args } = parseArgs({
   options: {

@@ -5,7 +5,8 @@ import { loadAppBuild, startTestServer } from "../tests/support/server";
 
 import { createApp } from "./app";
 import { loadConfig } from "./config";
-import { autoCommitOptions, createAppSessionStorage, originPolicyOf } from "./session-settings";
+import { originPolicyOf } from "./session-settings";
+import { createAppSessionStorage } from "./session-wiring";
 
 const SECRET = "a-production-secret-of-at-least-32-chars";
 
@@ -24,8 +25,8 @@ describe("createApp", () => {
   });
 });
 
-describe("autoCommitOptions", () => {
-  it("carries the origin policy the settings describe", () => {
+describe("originPolicyOf", () => {
+  it("reads APP_ORIGIN, normalised, and TRUST_PROXY", () => {
     const config = loadConfig(
       {
         NODE_ENV: "test",
@@ -38,8 +39,6 @@ describe("autoCommitOptions", () => {
     );
     const policy = originPolicyOf(config.session);
     expect(policy).toEqual({ appOrigin: "https://shop.example", trustProxy: true });
-    expect(autoCommitOptions(sessionStorage(), "production", false, policy).originPolicy).toEqual(policy);
-    expect(autoCommitOptions(sessionStorage(), "production").originPolicy).toEqual({});
   });
 });
 

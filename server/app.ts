@@ -4,18 +4,19 @@ import express from "express";
 import morgan from "morgan";
 
 import type { LabContext } from "../app/lab-context";
-import { createRequestHandler } from "../session/adapters/express";
-import { createAutoCommit } from "../session/core";
-import type { OriginPolicy } from "../session/core/same-origin";
+import { createRequestHandler } from "auto-commit-session/express";
+import type { OriginPolicy } from "auto-commit-session";
 
+import { buildFolders } from "./build-folders";
 import { labContextFromEnvironment } from "./config";
-import { autoCommitOptions, withLabContext, type AppSessionStorage } from "./session-settings";
+import type { Mode } from "./environment";
+import { createAppWithSession, type AppSessionStorage } from "./session-wiring";
 
 export interface AppOptions {
   /** The Remix build, or a function returning the latest one. */
   build: ServerBuild | (() => Promise<ServerBuild>);
   sessionStorage: AppSessionStorage;
-  mode: "production" | "development" | "test";
+  mode: Mode;
   commitOnServerError?: boolean;
   /**
    * Which `Origin` writes are accepted from (APP_ORIGIN) and whether the proxy's X-Forwarded-Proto and
@@ -44,15 +45,18 @@ export function createApp(options: AppOptions): express.Express {
   if (originPolicy.trustProxy) app.set("trust proxy", true);
   app.use(compression());
 
-  // Remix fingerprints its assets, so they never change under the same name.
-  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+  // Remix fingerprints its assets, so they never change under the same name. The folder is the one of
+  // the build being served (public/build/, or public-single-fetch/build/ with REMIX_SINGLE_FETCH=on).
+  app.use("/build", express.static(buildFolders().assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
   if (log) app.use(morgan(LOG_FORMAT, { stream: log }));
 
-  const withSession = withLabContext(
-    createAutoCommit(autoCommitOptions(sessionStorage, mode, options.commitOnServerError, originPolicy)),
-    options.lab !== undefined ? options.lab : labContextFromEnvironment(),
-  );
+  const withSession = createAppWithSession(sessionStorage, {
+    mode,
+    commitOnServerError: options.commitOnServerError,
+    originPolicy,
+    lab: options.lab !== undefined ? options.lab : labContextFromEnvironment(),
+  });
   app.all("*", createRequestHandler({ build, withSession, mode }));
   return app;
 }

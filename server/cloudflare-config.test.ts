@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 
-import type { SessionObjectNamespace } from "../session/stores/durable-object";
+import type { SessionObjectNamespace } from "auto-commit-session/stores/durable-object";
 
-import { CloudflareConfigError, loadCloudflareConfig, type CloudflareEnv } from "./cloudflare-config";
+import { configErrorResponse, loadCloudflareConfig, type CloudflareEnv } from "./cloudflare-config";
+import { ConfigError } from "./environment";
 
 const SECRET = "a-production-secret-of-at-least-32-characters";
 const quiet = () => {};
@@ -112,7 +113,7 @@ describe("loadCloudflareConfig on Pages", () => {
       'SESSION_COMMIT_ON_ERROR must be true or false; got "maybe"',
     ],
   ])("refuses %j with a message naming the binding", (env, message) => {
-    expect(() => load(env)).toThrow(CloudflareConfigError);
+    expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);
   });
 
@@ -143,7 +144,20 @@ describe("loadCloudflareConfig on Workers", () => {
     [{ SESSION_SECRET: SECRET }, "needs the SessionObject Durable Object bound as SESSION_DO"],
     [{ SESSION_SECRET: SECRET, SESSION_STORE: "kv" }, '"kv_namespaces"'],
   ])("refuses %j with a message saying what to set in wrangler.jsonc", (env, message) => {
-    expect(() => loadWorkers(env)).toThrow(CloudflareConfigError);
+    expect(() => loadWorkers(env)).toThrow(ConfigError);
     expect(() => loadWorkers(env)).toThrow(message);
+  });
+});
+
+describe("configErrorResponse", () => {
+  it("answers a 500 page, never cached, that names the binding with the message escaped", async () => {
+    const response = configErrorResponse(new ConfigError('SESSION_STORE must be one of cookie; got "<kv>".'));
+    expect(response.status).toBe(500);
+    expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    const page = await response.text();
+    expect(page).toContain("<title>This deployment is not configured</title>");
+    expect(page).toContain("SESSION_STORE must be one of cookie; got &#34;&#60;kv&#62;&#34;.");
+    expect(page).not.toContain("<kv>");
   });
 });

@@ -1,16 +1,10 @@
-import type { SessionObjectNamespace } from "../session/stores/durable-object";
-import type { KVNamespaceLike } from "../session/stores/workers-kv";
+import { htmlPage } from "../session/core/html-page";
+import type { SessionObjectNamespace } from "auto-commit-session/stores/durable-object";
+import type { KVNamespaceLike } from "auto-commit-session/stores/workers-kv";
 
-import {
-  ConfigError,
-  oneOf,
-  readLabRoutes,
-  readSecrets,
-  readSessionSettings,
-  type Mode,
-  type SessionSettings,
-  type Settings,
-} from "./session-settings";
+import { ConfigError, oneOf, type Mode, type Settings } from "./environment";
+import { readLabRoutes } from "./lab-context";
+import { readSecrets, readSessionSettings, type SessionSettings } from "./session-settings";
 
 export const CLOUDFLARE_SESSION_STORES = ["cookie", "kv", "durable-object"] as const;
 export type CloudflareSessionStoreName = (typeof CLOUDFLARE_SESSION_STORES)[number];
@@ -59,9 +53,6 @@ export interface CloudflareConfig {
   };
 }
 
-/** A binding is missing or wrong; the message says which and what to set. */
-export { ConfigError as CloudflareConfigError };
-
 /** What differs between the runtimes: the default store, and where each binding is set. */
 const RUNTIMES = {
   workers: {
@@ -84,7 +75,7 @@ const RUNTIMES = {
 
 /**
  * Reads and checks the bindings, with the same names, defaults and rules as the Express server's
- * environment (server/session-settings.ts), minus what has no meaning on Workers (ports, files).
+ * environment (server/environment.ts, server/session-settings.ts), minus what has no meaning on Workers (ports, files).
  */
 export function loadCloudflareConfig(
   env: CloudflareEnv,
@@ -132,20 +123,8 @@ function isolateSecret(warn: (message: string) => void): string[] {
 
 /** The page a misconfigured deployment answers every request with, naming the binding to set. */
 export function configErrorResponse(error: ConfigError): Response {
-  const page = `<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>This deployment is not configured</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1e293b">
-<h1 style="font-size:1.5rem">This deployment is not configured</h1>
-<p>${escapeHtml(error.message)}</p>
-</body>
-</html>`;
-  return new Response(page, {
+  return new Response(htmlPage("This deployment is not configured", error.message), {
     status: 500,
     headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
   });
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -1,25 +1,20 @@
 import { createCookie } from "@remix-run/cloudflare";
 
 import type { SessionData, SessionFlashData } from "../app/session";
-import { createAutoCommit, type SessionStore, type WithSession } from "../session/core";
-import { DurableObjectSessionStore } from "../session/stores/durable-object";
-import { WorkersKVSessionStore } from "../session/stores/workers-kv";
+import type { SessionStore, WithSession } from "auto-commit-session";
+import { DurableObjectSessionStore } from "auto-commit-session/stores/durable-object";
+import { WorkersKVSessionStore } from "auto-commit-session/stores/workers-kv";
 
 import {
-  CloudflareConfigError,
   loadCloudflareConfig,
   type CloudflareConfig,
   type CloudflareEnv,
   type CloudflareRuntime,
 } from "./cloudflare-config";
-import {
-  autoCommitOptions,
-  createAppSessionStorage,
-  labContext,
-  originPolicyOf,
-  withLabContext,
-  type AppSessionStorage,
-} from "./session-settings";
+import { ConfigError } from "./environment";
+import { labContext } from "./lab-context";
+import { originPolicyOf } from "./session-settings";
+import { createAppSessionStorage, createAppWithSession, type AppSessionStorage } from "./session-wiring";
 
 /** Builds the session storage the bindings ask for; the cookie is signed with Web Crypto. */
 export function createCloudflareSessionStorage(config: CloudflareConfig): AppSessionStorage {
@@ -42,8 +37,7 @@ function createStore(session: CloudflareConfig["session"]): SessionStore | null 
  * The auto-commit core for one set of bindings (it also hands the app `context.lab`), or the error
  * that says which binding is wrong.
  */
-export type CloudflareSessions =
-  { withSession: WithSession<SessionData, SessionFlashData> } | { error: CloudflareConfigError };
+export type CloudflareSessions = { withSession: WithSession<SessionData, SessionFlashData> } | { error: ConfigError };
 
 // workerd passes the same env object to every request of an isolate: the storage is built once.
 const byEnv = new WeakMap<object, CloudflareSessions>();
@@ -63,17 +57,16 @@ function createCloudflareSessions(env: CloudflareEnv, runtime: CloudflareRuntime
   try {
     config = loadCloudflareConfig(env, runtime);
   } catch (error) {
-    if (!(error instanceof CloudflareConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     console.error(`[session] ${error.message}`);
     return { error };
   }
   const storage = createCloudflareSessionStorage(config);
-  const lab = config.labRoutes ? labContext(config.session.store, config.session.maxBytes) : null;
-  const withSession = withLabContext(
-    createAutoCommit(
-      autoCommitOptions(storage, config.mode, config.session.commitOnServerError, originPolicyOf(config.session)),
-    ),
-    lab,
-  );
+  const withSession = createAppWithSession(storage, {
+    mode: config.mode,
+    commitOnServerError: config.session.commitOnServerError,
+    originPolicy: originPolicyOf(config.session),
+    lab: config.labRoutes ? labContext(config.session.store, config.session.maxBytes) : null,
+  });
   return { withSession };
 }

@@ -4,8 +4,9 @@ import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { ConfigError, labContextFromEnvironment, labContextOf, loadConfig } from "./config";
-import { COOKIE_SESSION_JSON_BUDGET } from "./session-settings";
+import { labContextFromEnvironment, labContextOf, loadConfig } from "./config";
+import { ConfigError } from "./environment";
+import { COOKIE_SESSION_JSON_BUDGET } from "./lab-context";
 
 const SECRET = "a-production-secret-of-at-least-32-chars";
 const folders: string[] = [];
@@ -232,7 +233,13 @@ describe("the Redis settings", () => {
   it("reads REDIS_URL and the default key prefix when SESSION_STORE=redis", () => {
     const config = load({ SESSION_STORE: "redis", REDIS_URL: "redis://127.0.0.1:6379/2" });
     expect(config.session.store).toBe("redis");
-    expect(config.session.redis).toEqual({ url: "redis://127.0.0.1:6379/2", prefix: "session:" });
+    expect(config.session.redis).toEqual({
+      urls: ["redis://127.0.0.1:6379/2"],
+      cluster: false,
+      prefix: "session:",
+      commandTimeout: 2000,
+      connectTimeout: 5000,
+    });
   });
 
   it("takes the key prefix from SESSION_REDIS_PREFIX and accepts rediss:// URLs", () => {
@@ -241,7 +248,39 @@ describe("the Redis settings", () => {
       REDIS_URL: "rediss://u:p@cache:6380",
       SESSION_REDIS_PREFIX: "myapp:s:",
     });
-    expect(config.session.redis).toEqual({ url: "rediss://u:p@cache:6380", prefix: "myapp:s:" });
+    expect(config.session.redis).toMatchObject({ urls: ["rediss://u:p@cache:6380"], prefix: "myapp:s:" });
+  });
+
+  it("reads a Redis Cluster's nodes from REDIS_URL with REDIS_CLUSTER=true, and the deadlines from their settings", () => {
+    const config = load({
+      SESSION_STORE: "redis",
+      REDIS_URL: "redis://10.0.0.1:6379, redis://u:pa,ss@10.0.0.2:6379",
+      REDIS_CLUSTER: "true",
+      REDIS_COMMAND_TIMEOUT_MS: "500",
+      REDIS_CONNECT_TIMEOUT_MS: "20000",
+    });
+    expect(config.session.redis).toEqual({
+      urls: ["redis://10.0.0.1:6379", "redis://u:pa,ss@10.0.0.2:6379"],
+      cluster: true,
+      prefix: "session:",
+      commandTimeout: 500,
+      connectTimeout: 20000,
+    });
+  });
+
+  it("refuses several servers without REDIS_CLUSTER, a database other than 0 in a cluster, and braces in the prefix", () => {
+    const several = { SESSION_STORE: "redis", REDIS_URL: "redis://a:6379,redis://b:6379" };
+    expect(errorOf(() => load(several)).message).toContain("set REDIS_CLUSTER=true");
+    expect(errorOf(() => load({ ...several, REDIS_URL: "redis://a:6379/2", REDIS_CLUSTER: "on" })).message).toContain(
+      "Redis Cluster has only database 0",
+    );
+    expect(load({ ...several, REDIS_URL: "redis://a:6379/0", REDIS_CLUSTER: "on" }).session.redis?.cluster).toBe(true);
+    expect(
+      errorOf(() => load({ ...several, REDIS_CLUSTER: "true", SESSION_REDIS_PREFIX: "{app}:" })).message,
+    ).toContain('SESSION_REDIS_PREFIX may not hold "{" or "}"');
+    expect(errorOf(() => load({ ...several, REDIS_CLUSTER: "true", REDIS_COMMAND_TIMEOUT_MS: "0" })).message).toContain(
+      "REDIS_COMMAND_TIMEOUT_MS must be a whole number",
+    );
   });
 
   it("refuses SESSION_STORE=redis without REDIS_URL, saying what to set", () => {

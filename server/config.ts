@@ -2,25 +2,18 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-import { maskUrlCredentials } from "../session/core/mask-url";
-
 import type { LabContext } from "../app/lab-context";
-
+import { maskUrlCredentials } from "../session/core/mask-url";
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from "../session/stores/redis-connection";
 import {
-  ConfigError,
-  integer,
-  labContext,
-  oneOf,
-  readLabRoutes,
-  readSecrets,
-  readSessionSettings,
-  text,
-  type Mode,
-  type SessionSettings,
-  type Settings,
-} from "./session-settings";
+  DEFAULT_LOCK_TIMEOUT_MS,
+  SQLITE_SYNCHRONOUS_MODES,
+  type SqliteSynchronous,
+} from "../session/stores/sqlite-options";
 
-export { ConfigError };
+import { boolean, ConfigError, integer, oneOf, text, type Mode, type Settings } from "./environment";
+import { labContext, readLabRoutes } from "./lab-context";
+import { readSecrets, readSessionSettings, type SessionSettings } from "./session-settings";
 
 export const SESSION_STORES = ["sqlite", "cookie", "memory", "redis"] as const;
 export type SessionStoreName = (typeof SESSION_STORES)[number];
@@ -37,7 +30,9 @@ export interface ServerConfig {
     store: SessionStoreName;
     secrets: string[];
     /** Set when `store` is "redis". */
-    redis?: { url: string; prefix: string };
+    redis?: RedisSettings;
+    /** Set when `store` is "sqlite". */
+    sqlite?: SqliteSettings;
   };
 }
 
@@ -62,6 +57,7 @@ export function loadConfig(env: Settings = process.env, warn: (message: string) 
       store,
       secrets: secrets.length > 0 ? secrets : developmentSecret(dataDir, warn),
       redis: store === "redis" ? redisSettings(env) : undefined,
+      sqlite: store === "sqlite" ? sqliteSettings(env) : undefined,
     },
   };
 }
@@ -100,23 +96,79 @@ function developmentSecret(dataDir: string, warn: (message: string) => void): st
   return [secret];
 }
 
-function redisSettings(env: Settings): { url: string; prefix: string } {
-  const url = text(env, "REDIS_URL").trim();
-  if (!url) {
+/** How the Redis store connects (SESSION_STORE=redis). */
+export interface RedisSettings {
+  /** REDIS_URL: the Redis server, or with `cluster` one or more nodes of the cluster. */
+  urls: string[];
+  /** REDIS_CLUSTER: speak the Redis Cluster protocol. */
+  cluster: boolean;
+  /** SESSION_REDIS_PREFIX. */
+  prefix: string;
+  /** REDIS_COMMAND_TIMEOUT_MS: how long one command may take before the request gets a 503. */
+  commandTimeout: number;
+  /** REDIS_CONNECT_TIMEOUT_MS: how long the start waits for Redis before it gives up. */
+  connectTimeout: number;
+}
+
+function redisSettings(env: Settings): RedisSettings {
+  const raw = text(env, "REDIS_URL").trim();
+  if (!raw) {
     throw new ConfigError(
       'REDIS_URL is not set. SESSION_STORE=redis needs it: set REDIS_URL to the Redis server every app instance shares, for example "redis://127.0.0.1:6379" (or rediss://user:password@host:port/db for TLS).',
     );
   }
-  let protocol = "";
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // Reported below with the value.
+  const cluster = boolean(env, "REDIS_CLUSTER", false);
+  // Split only before a scheme: a comma may also sit in a password.
+  const urls = raw.split(/,(?=\s*rediss?:\/\/)/).map((url) => url.trim());
+  for (const url of urls) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Reported below with the value.
+    }
+    if (parsed?.protocol !== "redis:" && parsed?.protocol !== "rediss:") {
+      throw new ConfigError(
+        `REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"${cluster ? ", or several separated by commas" : ""}; got "${maskUrlCredentials(url)}".`,
+      );
+    }
+    if (cluster && !/^\/?0?$/.test(parsed.pathname)) {
+      throw new ConfigError(
+        `REDIS_URL: Redis Cluster has only database 0, so a cluster URL names no other; got "${maskUrlCredentials(url)}".`,
+      );
+    }
   }
-  if (protocol !== "redis:" && protocol !== "rediss:") {
+  if (urls.length > 1 && !cluster) {
     throw new ConfigError(
-      `REDIS_URL must be a redis:// or rediss:// URL such as "redis://127.0.0.1:6379"; got "${maskUrlCredentials(url)}".`,
+      "REDIS_URL names several servers, which only a Redis Cluster has: set REDIS_CLUSTER=true if they are nodes of one cluster, or name the one Redis server.",
     );
   }
-  return { url, prefix: text(env, "SESSION_REDIS_PREFIX") || "session:" };
+  const prefix = text(env, "SESSION_REDIS_PREFIX") || "session:";
+  if (/[{}]/.test(prefix)) {
+    throw new ConfigError(
+      `SESSION_REDIS_PREFIX may not hold "{" or "}": each session's key carries its own hash tag in braces, which places it in Redis Cluster; got "${prefix}".`,
+    );
+  }
+  return {
+    urls,
+    cluster,
+    prefix,
+    commandTimeout: integer(env, "REDIS_COMMAND_TIMEOUT_MS", DEFAULT_COMMAND_TIMEOUT_MS, { min: 10, max: 60_000 }),
+    connectTimeout: integer(env, "REDIS_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, { min: 10, max: 300_000 }),
+  };
+}
+
+/** How the SQLite store waits and writes (SESSION_STORE=sqlite). */
+export interface SqliteSettings {
+  /** SQLITE_LOCK_TIMEOUT_MS: how long a commit waits for another process's write lock before the 503. */
+  lockTimeout: number;
+  /** SQLITE_SYNCHRONOUS: "full" syncs each commit to disk, "normal" only at checkpoints. */
+  synchronous: SqliteSynchronous;
+}
+
+function sqliteSettings(env: Settings): SqliteSettings {
+  return {
+    lockTimeout: integer(env, "SQLITE_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, { min: 0, max: 60_000 }),
+    synchronous: oneOf(env, "SQLITE_SYNCHRONOUS", SQLITE_SYNCHRONOUS_MODES, "normal"),
+  };
 }

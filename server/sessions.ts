@@ -2,13 +2,14 @@ import path from "node:path";
 
 import { createCookie } from "@remix-run/node";
 
-import type { SessionStore } from "../session/core";
-import { MemorySessionStore } from "../session/stores/memory";
-import { RedisSessionStore } from "../session/stores/redis";
-import { SqliteSessionStore } from "../session/stores/sqlite";
+import type { SessionStore } from "auto-commit-session";
+import { MemorySessionStore } from "auto-commit-session/stores/memory";
+import { RedisSessionStore } from "auto-commit-session/stores/redis";
+import { SqliteSessionStore } from "auto-commit-session/stores/sqlite";
 
-import { ConfigError, type ServerConfig } from "./config";
-import { createAppSessionStorage, type AppSessionStorage } from "./session-settings";
+import type { ServerConfig } from "./config";
+import { ConfigError } from "./environment";
+import { createAppSessionStorage, type AppSessionStorage } from "./session-wiring";
 
 export type { AppSessionStorage };
 
@@ -27,6 +28,7 @@ async function createStore(config: ServerConfig): Promise<SessionStore> {
     case "sqlite":
       return new SqliteSessionStore({
         filename: path.join(config.dataDir, "sessions.sqlite"),
+        ...config.session.sqlite,
         maxSessionBytes: config.session.maxBytes,
       });
     default:
@@ -35,9 +37,9 @@ async function createStore(config: ServerConfig): Promise<SessionStore> {
 }
 
 async function connectRedis(config: ServerConfig): Promise<SessionStore> {
-  const { url, prefix } = config.session.redis!;
+  const { urls, ...redis } = config.session.redis!;
   try {
-    return await RedisSessionStore.connect({ url, prefix, maxSessionBytes: config.session.maxBytes });
+    return await RedisSessionStore.connect({ url: urls, ...redis, maxSessionBytes: config.session.maxBytes });
   } catch (error) {
     // Refuse to start rather than serve every request a 503.
     throw new ConfigError(

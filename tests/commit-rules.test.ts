@@ -3,7 +3,9 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
-import { Browser, setCookiesFor } from "./support/browser";
+import { Browser, setCookiesFor } from "../harness/browser";
+
+import { dataUrl, readData, SINGLE_FETCH } from "./support/data-requests";
 import { captureLogs } from "./support/logs";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "./support/redis";
 import { startTestServer, type TestServer } from "./support/server";
@@ -41,11 +43,11 @@ describe.each(STORES)("commit rules, %s store", (store) => {
       expect(await browser.sessionData()).toMatchObject({ visits: 1 });
     });
 
-    it("a ?_data request gets the same session", async () => {
+    it(`a data request (${SINGLE_FETCH ? ".data" : "?_data"}) gets the same session`, async () => {
       const browser = new Browser(url);
       await browser.fetch("/");
-      const data = (await (await browser.fetch("/?_data=root")).json()) as { visits: number };
-      expect(data.visits).toBe(2);
+      const answer = await readData(await browser.fetch(dataUrl("/", "root")), "root");
+      expect(answer).toMatchObject({ kind: "data", value: { visits: 2 } });
     });
 
     it("a resource route's loader and an action both receive a real Remix Session", async () => {
@@ -306,10 +308,35 @@ describe.each(STORES)("commit rules, %s store", (store) => {
   );
 
   it("a data redirect that set the cookie tells Remix to revalidate", async () => {
-    const response = await new Browser(url).fetch("/lab/bounce?_data=routes%2Flab.bounce");
-    expect(response.headers.get("X-Remix-Redirect")).toBe("/lab");
-    expect(response.headers.get("X-Remix-Revalidate")).toBe("yes");
+    const response = await new Browser(url).fetch(dataUrl("/lab/bounce", "routes/lab.bounce"));
     expect(setCookiesFor(response)).toHaveLength(1);
+    expect(await readData(response, "routes/lab.bounce")).toEqual({
+      kind: "redirect",
+      location: "/lab",
+      revalidate: true,
+    });
+  });
+
+  it("a data redirect after a write that keeps the cookie tells Remix to revalidate", async () => {
+    const browser = new Browser(url);
+    await browser.fetch("/lab/mark/first");
+    const response = await browser.fetch(dataUrl("/lab/bounce", "routes/lab.bounce"));
+    expect(setCookiesFor(response)).toHaveLength(serverSide(store) ? 0 : 1);
+    expect(await readData(response, "routes/lab.bounce")).toEqual({
+      kind: "redirect",
+      location: "/lab",
+      revalidate: true,
+    });
+    expect(await browser.sessionData()).toHaveProperty("mark:bounced");
+  });
+
+  it("a data redirect that changed nothing leaves revalidation to Remix", async () => {
+    const browser = new Browser(url);
+    await browser.fetch("/login", { method: "POST", body: new URLSearchParams({ name: "Ada" }) });
+    // Signed in, the sign-in page's loader only reads the session and redirects home.
+    const response = await browser.fetch(dataUrl("/login", "routes/login"));
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(await readData(response, "routes/login")).toEqual({ kind: "redirect", location: "/", revalidate: false });
   });
 });
 
@@ -363,9 +390,13 @@ describe("a store that is down", () => {
       expect(page.status).toBe(503);
       expect(page.headers.get("Retry-After")).toBe("5");
       expect(await page.text()).toContain("Sessions are unavailable right now");
-      const data = await fetch(`${server.url}/?_data=root`);
+      const data = await fetch(`${server.url}${dataUrl("/", "root")}`);
       expect(data.status).toBe(503);
-      expect(data.headers.get("X-Remix-Catch")).toBe("yes");
+      expect(await readData(data, "root")).toEqual({
+        kind: "error",
+        status: 503,
+        value: { error: "Sessions are unavailable right now", detail: expect.stringContaining("Nothing was saved") },
+      });
       expect(logs.lines).toEqual([
         "[session] SQLite session store failed: TypeError: The database connection is not open",
         "[session] SQLite session store failed: TypeError: The database connection is not open",
@@ -396,7 +427,7 @@ describe("cross-site writes", () => {
     const browser = new Browser(server.url);
     await browser.fetch("/lab/mark/mine");
     const before = await browser.sessionData();
-    const forged = await fetch(`${server.url}/lab/flash?_data=routes%2Flab.flash`, {
+    const forged = await fetch(`${server.url}${dataUrl("/lab/flash", "routes/lab.flash", "POST")}`, {
       method: "POST",
       headers: { Cookie: browser.cookieHeader, Origin: "https://evil.example" },
       body: new URLSearchParams({ notice: "forged" }),

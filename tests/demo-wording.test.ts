@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { Browser } from "./support/browser";
+import { Browser } from "../harness/browser";
+
 import { startTestServer, type TestServer } from "./support/server";
 
 // The demo's wording and its session inspector, as the server renders them (no JavaScript).

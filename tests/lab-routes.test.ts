@@ -1,12 +1,12 @@
 import path from "node:path";
 
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startPagesLocal, type PagesLocal } from "../scripts/pages-local";
+import { Browser } from "../harness/browser";
+import { startPagesLocal, type PagesLocal } from "../harness/pages-local";
 
 import { AppProcess } from "./support/app-process";
-import { Browser } from "./support/browser";
 import { loadAppBuild, startTestServer, type TestServer } from "./support/server";
 
 /** Every `/lab` route of the build: the URL it answers at (parameters filled in), and whether it has an action. */
@@ -152,7 +152,7 @@ describe("LAB_ROUTES off: `npm start` (server.ts) in production", () => {
 describe("LAB_ROUTES on the Cloudflare Pages build, in workerd", () => {
   let pages: PagesLocal;
   beforeAll(async () => {
-    pages = await startPagesLocal({ kv: true });
+    pages = await startPagesLocal({ build: inject("cloudflareBuilds").pages, kv: true });
   }, 180_000);
   afterAll(() => pages?.close());
 

@@ -1,16 +1,36 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
+import { Browser } from "../harness/browser";
+import { ID_TAG_LENGTH } from "../session/core/id";
+
 import { AppProcess } from "./support/app-process";
-import { Browser } from "./support/browser";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "./support/redis";
+import { clusterPrefix, deleteClusterKeys, describeWithRedisCluster } from "./support/redis-cluster";
 
 /**
- * Two production app processes (`tsx server.ts`, as `npm start` runs it) share one Redis: what one
- * browser does on either instance lands in one session, and concurrent commits merge.
+ * Two production app processes (`tsx server.ts`, as `npm start` runs it) share one Redis, or one
+ * Redis Cluster: what one browser does on either instance lands in one session, and concurrent
+ * commits merge.
  */
 describeWithRedis("two app instances sharing one Redis", (url) => {
   const prefix = uniquePrefix("multi-instance");
-  const env = { SESSION_STORE: "redis", REDIS_URL: url, SESSION_REDIS_PREFIX: prefix };
+  twoInstances({ SESSION_STORE: "redis", REDIS_URL: url, SESSION_REDIS_PREFIX: prefix }, () => deleteKeys(url, prefix));
+});
+
+describeWithRedisCluster("two app instances sharing one Redis Cluster", (urls) => {
+  const prefix = clusterPrefix("multi-instance");
+  const env = {
+    SESSION_STORE: "redis",
+    REDIS_CLUSTER: "true",
+    REDIS_URL: urls.join(","),
+    SESSION_REDIS_PREFIX: prefix,
+  };
+  twoInstances(env, async () => {
+    await deleteClusterKeys(urls, prefix);
+  });
+});
+
+function twoInstances(env: Record<string, string>, deleteKeysAfter: () => Promise<void>): void {
   let instances: AppProcess[] = [];
 
   beforeAll(async () => {
@@ -18,7 +38,7 @@ describeWithRedis("two app instances sharing one Redis", (url) => {
   }, 120_000);
   afterAll(async () => {
     const codes = await Promise.all(instances.map((instance) => instance.stop()));
-    await deleteKeys(url, prefix);
+    await deleteKeysAfter();
     // SIGTERM closes the HTTP server and the Redis connection, then exits 0.
     expect(codes).toEqual([0, 0]);
   });
@@ -37,6 +57,33 @@ describeWithRedis("two app instances sharing one Redis", (url) => {
     expect(Object.keys(await browser.sessionData()).sort()).toEqual(["mark:from-one", "mark:from-two"]);
   });
 
+  it("signs in on one instance and serves the new id on the other, the old id worth nothing", async () => {
+    const [one, two] = instances;
+    const browser = new Browser(one.url);
+    expect((await browser.fetch("/lab/mark/before-sign-in")).status).toBe(200);
+    const planted = browser.cookieHeader;
+
+    // The sign-in regenerates the id: one commit that moves the session between two keys.
+    const signIn = await fetch(`${two.url}/login`, {
+      method: "POST",
+      headers: { Cookie: planted, Origin: two.url },
+      body: new URLSearchParams({ name: "ada" }),
+      redirect: "manual",
+    });
+    expect(signIn.status).toBe(302);
+    browser.store(signIn);
+    const [before, after] = [sessionIdOf(planted), sessionIdOf(browser.cookieHeader)];
+    expect(after).not.toBe(before);
+    expect(after.slice(0, ID_TAG_LENGTH)).toBe(before.slice(0, ID_TAG_LENGTH));
+
+    expect(await browser.sessionData()).toMatchObject({
+      "mark:before-sign-in": expect.any(String),
+      user: { name: "ada" },
+    });
+    const withOld = await fetch(`${one.url}/lab/session`, { headers: { Cookie: planted } });
+    expect(await withOld.json()).toEqual({});
+  });
+
   it("keeps all 50 keys when one browser sends 50 concurrent requests spread over both instances", async () => {
     const [one, two] = instances;
     const browser = new Browser(one.url);
@@ -53,8 +100,16 @@ describeWithRedis("two app instances sharing one Redis", (url) => {
 
     const data = await browser.sessionData();
     const kept = Array.from({ length: 50 }, (_, i) => `mark:k${i}` in data).filter(Boolean).length;
-    console.log(`redis multi-instance: ${kept}/50 keys kept across 2 instances`);
+    console.log(
+      `redis multi-instance (${env.REDIS_CLUSTER ? "cluster" : "one Redis"}): ${kept}/50 keys kept across 2 instances`,
+    );
     expect(kept).toBe(50);
     expect(data).toHaveProperty("mark:first");
   });
-});
+}
+
+/** The session id inside a `Cookie` header that holds the session cookie alone (Remix's signed, base64 JSON value). */
+function sessionIdOf(cookieHeader: string): string {
+  const value = decodeURIComponent(cookieHeader.slice(cookieHeader.indexOf("=") + 1));
+  return JSON.parse(atob(value.slice(0, value.lastIndexOf("."))));
+}

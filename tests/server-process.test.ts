@@ -4,9 +4,10 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { Browser, setCookiesFor } from "../harness/browser";
+
 import { copyApp, removeAppCopy } from "./support/app-copy";
 import { AppProcess, runAppUntilExit } from "./support/app-process";
-import { Browser, setCookiesFor } from "./support/browser";
 import { TEST_SECRET } from "./support/server";
 
 describe("the production server (npm start)", () => {

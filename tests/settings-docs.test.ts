@@ -5,20 +5,23 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { loadConfig, SESSION_STORES } from "../server/config";
-import { MIN_SECRET_LENGTH, type Settings } from "../server/session-settings";
-import { rollingDue } from "../session/core/store-session-storage";
+import type { Settings } from "../server/environment";
+import { MIN_SECRET_LENGTH } from "../server/session-settings";
+import { rollingDue } from "../session/core/lifetime";
 
 /**
- * The settings are described three times: the code that reads them (server/config.ts and the shared
- * server/session-settings.ts), the README's settings table and .env.example. This test is what keeps
- * the three one source of truth: the same names; every documented default is what the code does when
+ * The settings are described three times: the code that reads them (server/config.ts, and the shared
+ * server/session-settings.ts and server/lab-context.ts), the README's settings table and .env.example.
+ * This test is what keeps the three one source of truth: the same names; every documented default is what the code does when
  * the setting is unset; and what a value means (the values a setting accepts, what 0 does, the shortest
  * secret) is said the same way in both documents and checked against the code.
  */
 
 const README = fs.readFileSync("README.md", "utf8");
 const ENV_EXAMPLE = fs.readFileSync(".env.example", "utf8");
-const CODE = ["server/config.ts", "server/session-settings.ts"].map((file) => fs.readFileSync(file, "utf8")).join("\n");
+const CODE = ["server/config.ts", "server/session-settings.ts", "server/lab-context.ts"]
+  .map((file) => fs.readFileSync(file, "utf8"))
+  .join("\n");
 
 type Default =
   | { kind: "none" }

@@ -3,9 +3,9 @@ import type { SessionData } from "@remix-run/server-runtime";
 import { privateCacheControl } from "./cache-control";
 import { SessionInterruptedError, SessionStoreUnavailableError, SessionTooLargeError } from "./errors";
 import { sessionErrorResponse } from "./error-response";
-import { crossOriginResponse, isCrossOriginWrite, type OriginPolicy } from "./same-origin";
+import { dataRequestKind, withSingleFetchRevalidation } from "./single-fetch";
 import type { AutoSessionStorage } from "./storage";
-import type { LateChangeListener, TrackedSession } from "./tracked-session";
+import { trackingOf, type LateChangeListener, type TrackedSession } from "./tracked-session";
 
 /** What every loader and action receives on `context`. */
 export interface SessionContext<Data = SessionData, FlashData = Data> {
@@ -33,13 +33,6 @@ export interface AutoCommitOptions<Data, FlashData> {
    * a Response to answer with that instead.
    */
   onInterrupted?: (request: Request) => Response | void;
-  /**
-   * Let POST/PUT/PATCH/DELETE requests from another origin through. Off: they get a 403 before the
-   * session is read, so a forged cross-site request cannot use the session cookie.
-   */
-  allowCrossOriginWrites?: boolean;
-  /** The app's own origin, for that check: see `OriginPolicy`. */
-  originPolicy?: OriginPolicy;
 }
 
 /** Runs a request handler with a session that commits itself. */
@@ -51,46 +44,39 @@ export type WithSession<Data, FlashData> = (
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 /**
- * The auto-commit algorithm, independent of any server: refuse cross-site writes, read the session,
- * run the handler, save what changed, and append the cookie to the response before its headers go out.
+ * The auto-commit algorithm, independent of any server: read the session, run the handler, save what
+ * changed, and append the cookie to the response before its headers go out. Policies around it (the
+ * cross-origin guard, `refuseCrossOriginWrites`) wrap the `WithSession` it returns.
  */
 export function createAutoCommit<Data = SessionData, FlashData = Data>(
   options: AutoCommitOptions<Data, FlashData>,
 ): WithSession<Data, FlashData> {
-  const {
-    storage,
-    commitOnServerError = false,
-    onLateChange,
-    onDroppedChanges,
-    onStoreError,
-    onInterrupted,
-    allowCrossOriginWrites = false,
-    originPolicy = {},
-  } = options;
+  const { storage, commitOnServerError = false, onLateChange, onDroppedChanges, onStoreError, onInterrupted } = options;
 
   return async function withSession(request, handler) {
-    if (!allowCrossOriginWrites && isCrossOriginWrite(request, originPolicy)) return crossOriginResponse();
-
     let session: TrackedSession<Data, FlashData>;
     try {
       session = await storage.getSession(request.headers.get("Cookie"));
     } catch (error) {
       return failed(request, error);
     }
+    const tracking = trackingOf(session);
 
     let response: Response;
     try {
       response = await handler({ session, sessionStorage: storage });
     } catch (error) {
-      session.seal(onLateChange);
+      tracking.seal(onLateChange);
       throw error;
     }
 
+    // Read before the save, which starts the changes afresh.
+    const changed = tracking.modified;
     let setCookie: string | null;
     try {
       setCookie = await save(session, response);
     } catch (error) {
-      session.seal(onLateChange);
+      tracking.seal(onLateChange);
       if (error instanceof SessionInterruptedError && SAFE_METHODS.has(request.method)) {
         // A cookie committed by hand earlier in the request names the session that is gone.
         return onInterrupted?.(request) ?? withoutSessionCookie(response, storage.cookie.name);
@@ -98,15 +84,19 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
       await response.body?.cancel().catch(() => {});
       return failed(request, error);
     }
-    session.seal(onLateChange);
+    tracking.seal(onLateChange);
 
     // A hand-written commit inside the route lost the same race (and threw there).
-    if (session.isInterrupted) {
+    if (tracking.interrupted) {
       await response.body?.cancel().catch(() => {});
       return failed(request, new SessionInterruptedError());
     }
-    if (setCookie) return withSessionCookie(request, response, setCookie);
-    return storage.cookie.findIn(response.headers.getSetCookie()) ? withSessionCookie(request, response) : response;
+    const answer = setCookie
+      ? withSessionCookie(response, setCookie)
+      : storage.cookie.findIn(response.headers.getSetCookie())
+        ? withSessionCookie(response)
+        : response;
+    return changed ? revalidateAfterRedirect(request, answer) : answer;
   };
 
   /** Saves the request's changes; the Set-Cookie value to append, or null. */
@@ -150,7 +140,7 @@ function withoutSessionCookie(response: Response, name: string): Response {
  * response that carries someone's session cookie, whoever set it, must be neither stored nor served
  * to another browser.
  */
-function withSessionCookie(request: Request, response: Response, setCookie?: string): Response {
+function withSessionCookie(response: Response, setCookie?: string): Response {
   const headers = new Headers(response.headers);
   if (setCookie) headers.append("Set-Cookie", setCookie);
 
@@ -161,15 +151,23 @@ function withSessionCookie(request: Request, response: Response, setCookie?: str
   // Headers that address shared caches alone would let a CDN store the cookie regardless.
   for (const name of CDN_CACHE_HEADERS) headers.delete(name);
 
-  // Remix's client revalidates after a data redirect only if the redirect set a cookie, and it
-  // checks that before this cookie was added.
-  if (setCookie && headers.has("X-Remix-Redirect") && new URL(request.url).searchParams.has("_data")) {
-    headers.set("X-Remix-Revalidate", "yes");
-  }
-
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
     headers,
   });
+}
+
+/**
+ * A data redirect of a request that changed the session, marked so that Remix's client reloads the
+ * data of every route on the page. Remix marks one itself only when the redirect set a cookie, and it
+ * looks before the session is saved; a write that keeps the session's id sends no cookie at all.
+ */
+async function revalidateAfterRedirect(request: Request, response: Response): Promise<Response> {
+  const kind = dataRequestKind(request);
+  if (kind === "single-fetch") return (await withSingleFetchRevalidation(response)) ?? response;
+  if (kind !== "data" || !response.headers.has("X-Remix-Redirect")) return response;
+  const headers = new Headers(response.headers);
+  headers.set("X-Remix-Revalidate", "yes");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -3,17 +3,11 @@ import type { SessionData } from "@remix-run/server-runtime";
 import { hasChanges, type SessionRecord } from "./changes";
 import type { SessionCookie } from "./cookie";
 import { SessionTooLargeError } from "./errors";
-import {
-  adopt,
-  DEFAULT_BROWSER_LIFETIME,
-  droppedKeys,
-  lifetimeFromOptions,
-  lifetimeMs,
-  rollingDue,
-} from "./store-session-storage";
+import { adopt, droppedKeys } from "./hand-commit";
+import { DEFAULT_BROWSER_LIFETIME, lifetimeFromOptions, lifetimeMs, rollingDue } from "./lifetime";
 import type { AutoSessionStorage } from "./storage";
 import type { Lifetime } from "./store";
-import { TrackedSession } from "./tracked-session";
+import { trackingOf, TrackedSession } from "./tracked-session";
 
 /** Browsers drop cookies past 4096 bytes (name, value and attributes together). */
 export const COOKIE_SIZE_LIMIT = 4096;
@@ -57,7 +51,8 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
     session: TrackedSession<Data, FlashData>,
     serializeOptions?: Parameters<SessionCookie["serialize"]>[2],
   ): Promise<string> {
-    const { lifetime } = session;
+    const tracking = trackingOf(session);
+    const { lifetime } = tracking;
     // From the lifetime, which a hand commit's maxAge (or else expires) set: browsers obey Max-Age first.
     const expires = now() + durationOf(lifetime);
     const payload: Payload = { d: session.data as SessionRecord, e: expires };
@@ -66,7 +61,7 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
     if (header.length > COOKIE_SIZE_LIMIT) {
       throw new SessionTooLargeError("The session cookie", header.length, COOKIE_SIZE_LIMIT);
     }
-    session.markSaved("");
+    tracking.markSaved("");
     expiries.set(session, expires);
     return header;
   }
@@ -91,18 +86,19 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
     },
 
     async save(session) {
-      if (session.isDestroyed && !hasChanges(session.changes)) {
-        session.markSaved(null);
+      const tracking = trackingOf(session);
+      if (tracking.destroyed && !hasChanges(tracking.changes)) {
+        tracking.markSaved(null);
         return cookie.clear();
       }
-      const due = rollingDue(expiries.get(session), durationOf(session.lifetime), rollingInterval, now());
-      if (!session.isModified && !session.isStale && !due) return null;
+      const due = rollingDue(expiries.get(session), durationOf(tracking.lifetime), rollingInterval, now());
+      if (!tracking.modified && !tracking.stale && !due) return null;
       return serialize(session);
     },
 
     // The cookie carries one whole copy: changes beside a hand-made cookie can never be merged into it.
     async saveBeside(session) {
-      return session.isModified ? droppedKeys(session) : [];
+      return trackingOf(session).modified ? droppedKeys(session) : [];
     },
 
     async commitSession(session, serializeOptions) {
@@ -110,14 +106,14 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
       const lifetime = lifetimeFromOptions(serializeOptions, now);
       if (lifetime !== null) tracked.setLifetime(lifetime);
       const header = await serialize(tracked, serializeOptions);
-      tracked.markSaved("", { byHand: true });
+      trackingOf(tracked).markSaved("", { byHand: true });
       return header;
     },
 
     async destroySession(session, serializeOptions) {
       const tracked = adopt<Data, FlashData>(session);
       tracked.destroy();
-      tracked.markSaved(null, { byHand: true });
+      trackingOf(tracked).markSaved(null, { byHand: true });
       return cookie.clear(serializeOptions);
     },
 

@@ -2,7 +2,8 @@ import { createCookie, createCookieSessionStorage, createSession, isSession } fr
 import type { CookieSerializeOptions } from "@remix-run/server-runtime";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 
-import { createAppSessionStorage, readSessionSettings } from "../../server/session-settings";
+import { readSessionSettings } from "../../server/session-settings";
+import { createAppSessionStorage } from "../../server/session-wiring";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "../../tests/support/redis";
 import { MemorySessionStore } from "../stores/memory";
 import { RedisSessionStore } from "../stores/redis";
@@ -24,7 +25,7 @@ import type { SessionStore } from "./store";
 const SECRET = "remix-compatibility-secret-0123456789";
 const SETTINGS = readSessionSettings({}, "test");
 const DEFAULT_MAX_AGE = SETTINGS.maxAge; // 30 days
-const ID = /^[A-Za-z0-9_-]{32}$/;
+const ID = /^[A-Za-z0-9_-]{36}$/;
 
 /** A storage with Remix's default (untyped) session data, so tests may use any key. */
 type Storage = AutoSessionStorage;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { isCrossOriginWrite, type OriginPolicy } from "./same-origin";
+import type { SessionContext, WithSession } from "./auto-commit";
+import { isCrossOriginWrite, refuseCrossOriginWrites, type OriginPolicy } from "./same-origin";
 
 /**
  * A request as the Express adapter hands it over: the URL's scheme from `req.protocol`, and the
@@ -157,5 +158,44 @@ describe("isCrossOriginWrite", () => {
 
   it("fails closed when appOrigin is not an origin", () => {
     expect(refused("POST", { Origin: "http://shop.example:3000" }, { appOrigin: "not an origin" })).toBe(true);
+  });
+});
+
+describe("refuseCrossOriginWrites", () => {
+  /** A `withSession` that records each request it runs and answers 200. */
+  function recorder() {
+    const seen: string[] = [];
+    const withSession: WithSession<unknown, unknown> = async (request, handler) => {
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+      return handler({} as SessionContext<unknown, unknown>);
+    };
+    return { seen, withSession };
+  }
+  const ok = async () => new Response("ran");
+
+  it("answers a cross-origin write with a 403 and never runs what it wraps", async () => {
+    const { seen, withSession } = recorder();
+    const guarded = refuseCrossOriginWrites(withSession);
+    const post = new Request("http://shop.example/cart", {
+      method: "POST",
+      headers: { Host: "shop.example", Origin: "https://evil.example" },
+    });
+    const response = await guarded(post, ok);
+    expect(response.status).toBe(403);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(seen).toEqual([]);
+  });
+
+  it("passes same-origin writes and every read through, judged by the policy it was given", async () => {
+    const { seen, withSession } = recorder();
+    const guarded = refuseCrossOriginWrites(withSession, { appOrigin: "https://shop.example" });
+    const own = new Request("http://10.0.0.5/cart", {
+      method: "POST",
+      headers: { Host: "10.0.0.5", Origin: "https://shop.example" },
+    });
+    const read = new Request("http://10.0.0.5/cart", { headers: { Origin: "https://evil.example" } });
+    expect(await (await guarded(own, ok)).text()).toBe("ran");
+    expect(await (await guarded(read, ok)).text()).toBe("ran");
+    expect(seen).toEqual(["POST /cart", "GET /cart"]);
   });
 });

@@ -1,3 +1,5 @@
+import type { WithSession } from "./auto-commit";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Whose origin a state-changing request must come from. */
@@ -31,8 +33,24 @@ export function isCrossOriginWrite(request: Request, policy: OriginPolicy = {}):
   return expected === null || actual === null || actual !== expected;
 }
 
+/**
+ * `withSession` behind the cross-origin guard: a POST/PUT/PATCH/DELETE from another origin (see
+ * `isCrossOriginWrite`) gets a 403 before the session is read, so a forged cross-site request cannot
+ * use the session cookie. An app that must take credentialed writes from another origin leaves this
+ * wrapper out and brings its own CSRF defence.
+ */
+export function refuseCrossOriginWrites<Data, FlashData>(
+  withSession: WithSession<Data, FlashData>,
+  policy: OriginPolicy = {},
+): WithSession<Data, FlashData> {
+  return async function sameOriginWrites(request, handler) {
+    if (isCrossOriginWrite(request, policy)) return crossOriginResponse();
+    return withSession(request, handler);
+  };
+}
+
 /** The answer to a refused cross-origin write: nothing was read, run or saved. */
-export function crossOriginResponse(): Response {
+function crossOriginResponse(): Response {
   return new Response("Cross-origin request refused: its Origin does not match this site.", {
     status: 403,
     headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },

@@ -1,12 +1,14 @@
-import { isSession, type Session, type SessionData } from "@remix-run/server-runtime";
+import type { SessionData } from "@remix-run/server-runtime";
 
-import { changedKeys, emptyChanges, hasChanges } from "./changes";
+import { emptyChanges, hasChanges } from "./changes";
 import type { SessionCookie } from "./cookie";
 import { SessionInterruptedError, SessionTooLargeError } from "./errors";
+import { adopt, droppedKeys } from "./hand-commit";
 import { createSessionId, isSessionId } from "./id";
+import { DEFAULT_BROWSER_LIFETIME, lifetimeFromOptions, lifetimeMs, rollingDue } from "./lifetime";
 import type { AutoSessionStorage } from "./storage";
-import type { CommitPlan, Lifetime, SessionStore } from "./store";
-import { TrackedSession } from "./tracked-session";
+import type { CommitPlan, CommitResult, Lifetime, SessionStore } from "./store";
+import { trackingOf, TrackedSession } from "./tracked-session";
 
 export interface StoreSessionStorageOptions {
   /** The signed cookie that carries the session id. */
@@ -24,28 +26,13 @@ export interface StoreSessionStorageOptions {
   now?: () => number;
 }
 
-/** One day: how long a browser-session ("Keep me signed in" off) session outlives its last use by default. */
-export const DEFAULT_BROWSER_LIFETIME = 24 * 60 * 60;
-
-/** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer one is stored as this. */
-export const MAX_LIFETIME = 400 * 24 * 60 * 60;
-
-/** The milliseconds a lifetime lasts: `fallback` seconds for the default, `browser` for "browser", at most 400 days. */
-export function lifetimeMs(lifetime: Lifetime | null, fallback: number, browser: number): number {
-  const seconds = lifetime === null ? fallback : lifetime === "browser" ? browser : lifetime;
-  return 1000 * Math.min(seconds, MAX_LIFETIME);
-}
-
-/**
- * Whether an unchanged session's expiry (`expires`, Unix ms) is due to be pushed back: once an
- * interval has passed since it was set, or half its lifetime for lifetimes shorter than two intervals,
- * so an active session never runs out between refreshes. An interval of 0 turns this off.
- */
-export function rollingDue(expires: number | undefined, lifetime: number, interval: number, now: number): boolean {
-  if (!interval || expires === undefined) return false;
-  const every = Math.min(interval * 1000, lifetime / 2);
-  // The expiry was last set at (expires - lifetime).
-  return now - (expires - lifetime) >= every;
+interface WriteOptions {
+  /** Write even an untouched session and send its cookie: a hand-written `commitSession`. */
+  force?: boolean;
+  /** The write is a hand-written `commitSession`/`destroySession`. */
+  byHand?: boolean;
+  /** The options a hand-written commit passes on to the cookie. */
+  serializeOptions?: Parameters<SessionCookie["serialize"]>[2];
 }
 
 /** Session storage whose cookie holds only an id and whose data lives in a `SessionStore`. */
@@ -67,50 +54,70 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
 
   /**
    * The store operation that saves `session`, or null when nothing needs writing, and whether the
-   * cookie must go out again. A write that keeps the id and the lifetime keeps the expiry too, so its
-   * response needs no cookie: an answer that arrives late can then never put back an id that a
-   * concurrent sign-in replaced. The expiry moves, and the cookie goes out, when rolling is due.
+   * cookie must go out again.
    */
   function planFor(
     session: TrackedSession<Data, FlashData>,
     force: boolean,
   ): { plan: CommitPlan; renew: boolean } | null {
-    const readId = session.storedId;
-    const { changes, lifetime } = session;
-    const storedExpiry = expiries.get(session);
-    let expires = new Date(now() + durationOf(lifetime));
-    let renew = true;
-    let id: string | null;
-    if (session.isDestroyed) {
-      id = hasChanges(changes) ? createSessionId() : null;
-    } else if (readId === null) {
-      if (!session.isModified && !force) return null;
-      id = session.id || createSessionId();
-    } else {
-      const due = rollingDue(storedExpiry, durationOf(lifetime), rollingInterval, now());
-      const sameCookie = !session.isRegenerated && !session.isLifetimeChanged && !session.isStale && !due;
-      if (!session.isModified && sameCookie && !force) return null;
-      id = session.id;
-      if (sameCookie && !force && storedExpiry !== undefined) {
-        expires = new Date(storedExpiry);
-        renew = false;
-      }
+    const tracking = trackingOf(session);
+    const { storedId: readId, changes, lifetime, destroyed } = tracking;
+    const plan = (id: string | null, expires = new Date(now() + durationOf(lifetime))): CommitPlan => ({
+      readId,
+      destroy: destroyed,
+      id,
+      changes,
+      expires,
+      lifetime,
+    });
+
+    // Signed out: what was read goes, and what the request set afterwards starts a session of its own.
+    if (destroyed) return { plan: plan(hasChanges(changes) ? createSessionId(readId) : null), renew: true };
+
+    // New: stored once it holds something, or when a hand-written commit asks.
+    if (readId === null) {
+      if (!tracking.modified && !force) return null;
+      return { plan: plan(tracking.id || createSessionId()), renew: true };
     }
-    return { plan: { readId, destroy: session.isDestroyed, id, changes, expires, lifetime }, renew };
+
+    const storedExpiry = expiries.get(session);
+    const due = rollingDue(storedExpiry, durationOf(lifetime), rollingInterval, now());
+    const sameCookie = !tracking.regenerated && !tracking.lifetimeChanged && !tracking.stale && !due;
+    if (!tracking.modified && sameCookie && !force) return null;
+
+    // A write that keeps the id and the lifetime keeps the expiry too, so its response needs no cookie:
+    // an answer that arrives late can then never put back an id that a concurrent sign-in replaced.
+    if (sameCookie && !force && storedExpiry !== undefined) {
+      return { plan: plan(tracking.id, new Date(storedExpiry)), renew: false };
+    }
+    // The id, the lifetime or the secret changed, or rolling is due: the expiry moves and the cookie goes out.
+    return { plan: plan(tracking.id), renew: true };
   }
 
   /**
-   * Commits `session`: the id it now lives under (null: none) and whether to send its cookie, or null
-   * when nothing was written. Throws `SessionInterruptedError` when the read session is gone.
+   * Commits `session` and returns the `Set-Cookie` value to send, or null when the browser's cookie
+   * stays as it is. Throws `SessionInterruptedError` when the read session is gone.
    */
+  function write(session: TrackedSession<Data, FlashData>, options: WriteOptions & { force: true }): Promise<string>;
+  function write(session: TrackedSession<Data, FlashData>, options?: WriteOptions): Promise<string | null>;
   async function write(
     session: TrackedSession<Data, FlashData>,
-    { force = false, byHand = false } = {},
-  ): Promise<{ id: string | null; renew: boolean } | null> {
+    { force = false, byHand = false, serializeOptions }: WriteOptions = {},
+  ): Promise<string | null> {
     const planned = planFor(session, force);
     if (!planned) return null;
     const { plan, renew } = planned;
-    let result;
+    await commit(session, plan, byHand);
+    if (plan.id === null) return cookie.clear(serializeOptions);
+    expiries.set(session, plan.expires.getTime());
+    if (!renew) return null;
+    return cookie.serialize(plan.id, plan.lifetime, serializeOptions);
+  }
+
+  /** Runs `plan` as one store operation and records the save on the session. */
+  async function commit(session: TrackedSession<Data, FlashData>, plan: CommitPlan, byHand: boolean): Promise<void> {
+    const tracking = trackingOf(session);
+    let result: CommitResult;
     try {
       result = await store.commit(plan);
     } catch (error) {
@@ -118,16 +125,14 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       // session still ends, and the error says what was not saved.
       if (!(error instanceof SessionTooLargeError) || !plan.destroy) throw error;
       await store.commit({ ...plan, id: null, changes: emptyChanges() });
-      session.markSaved(null, { byHand });
+      tracking.markSaved(null, { byHand });
       throw error;
     }
     if (result === "gone") {
-      session.markInterrupted();
+      tracking.interrupted = true;
       throw new SessionInterruptedError();
     }
-    session.markSaved(plan.id, { byHand });
-    if (plan.id !== null) expiries.set(session, plan.expires.getTime());
-    return { id: plan.id, renew };
+    tracking.markSaved(plan.id, { byHand });
   }
 
   return {
@@ -136,12 +141,14 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     async getSession(cookieHeader) {
       const parsed = await cookie.parse(cookieHeader);
       if (!parsed || !isSessionId(parsed.value)) return fresh();
-      const stored = await store.read(parsed.value);
+      const id = parsed.value;
+      const stored = await store.read(id);
       // An unknown id (expired, destroyed, or made up) is never adopted: that would allow fixation.
       if (!stored) return fresh();
-      const session = new TrackedSession<Data, FlashData>(parsed.value, stored.data, {
-        storedId: parsed.value,
-        createId: createSessionId,
+      const session = new TrackedSession<Data, FlashData>(id, stored.data, {
+        storedId: id,
+        // A regenerated id keeps the old one's tag, so both keys of the move share a Redis Cluster slot.
+        createId: () => createSessionId(id),
         stale: parsed.stale,
         lifetime: stored.lifetime,
       });
@@ -149,18 +156,14 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       return session;
     },
 
-    async save(session) {
-      const saved = await write(session);
-      if (!saved) return null;
-      if (saved.id === null) return cookie.clear();
-      return saved.renew ? cookie.serialize(saved.id, session.lifetime) : null;
-    },
+    save: (session) => write(session),
 
     async saveBeside(session, setCookie) {
-      if (!session.isModified) return [];
+      const tracking = trackingOf(session);
+      if (!tracking.modified) return [];
       const handId = await cookie.valueOf(setCookie);
       const sameSession =
-        !session.isSavedByHand && !session.isDestroyed && !session.isRegenerated && handId === session.storedId;
+        !tracking.savedByHand && !tracking.destroyed && !tracking.regenerated && handId === tracking.storedId;
       if (!sameSession) return droppedKeys(session);
       await write(session);
       return [];
@@ -171,9 +174,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       const lifetime = lifetimeFromOptions(serializeOptions, now);
       if (lifetime !== null) tracked.setLifetime(lifetime);
       // Remix's contract: committing an untouched new session still creates it.
-      const saved = await write(tracked, { force: true, byHand: true });
-      if (saved?.id === null) return cookie.clear(serializeOptions);
-      return cookie.serialize(tracked.id, tracked.lifetime, serializeOptions);
+      return write(tracked, { force: true, byHand: true, serializeOptions });
     },
 
     async destroySession(session, serializeOptions) {
@@ -181,52 +182,10 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       tracked.destroy();
       // A destroy is never refused: a session already gone is what sign-out wants.
       await write(tracked, { byHand: true });
-      tracked.markSaved(null, { byHand: true });
+      trackingOf(tracked).markSaved(null, { byHand: true });
       return cookie.clear(serializeOptions);
     },
 
     close: () => store.close(),
   };
-}
-
-/** What a change set that cannot be saved touched, for the warning that names it. */
-export function droppedKeys<Data, FlashData>(session: TrackedSession<Data, FlashData>): string[] {
-  const keys = changedKeys(session.changes);
-  if (session.isDestroyed) keys.unshift("(destroy)");
-  if (session.isRegenerated) keys.unshift("(regenerateId)");
-  return keys;
-}
-
-/**
- * The session a hand-written commit passed, as a `TrackedSession`. One this stack made is itself; any
- * other that passes Remix's `isSession` (one from `createSession`, say) is taken as a session whose
- * every key was written, under its id when that is one of ours.
- */
-export function adopt<Data, FlashData>(session: unknown): TrackedSession<Data, FlashData> {
-  if (session instanceof TrackedSession) return session as TrackedSession<Data, FlashData>;
-  if (!isSession(session)) {
-    throw new TypeError("commitSession/destroySession expects a Remix Session (one that passes isSession)");
-  }
-  const foreign = session as Session<SessionData, SessionData>;
-  const id = isSessionId(foreign.id) ? foreign.id : "";
-  const tracked = new TrackedSession<SessionData, SessionData>(
-    id,
-    {},
-    {
-      storedId: id || null,
-      createId: createSessionId,
-    },
-  );
-  for (const [key, value] of Object.entries(foreign.data)) tracked.set(key, value);
-  return tracked as unknown as TrackedSession<Data, FlashData>;
-}
-
-/** The lifetime Remix's `maxAge`/`expires` serialize options ask for, or null when they name none. */
-export function lifetimeFromOptions(
-  options: { maxAge?: number; expires?: Date } | undefined,
-  now: () => number,
-): Lifetime | null {
-  if (options?.maxAge !== undefined) return Math.max(0, Math.floor(options.maxAge));
-  if (options?.expires) return Math.max(0, Math.ceil((options.expires.getTime() - now()) / 1000));
-  return null;
 }

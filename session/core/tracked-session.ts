@@ -32,98 +32,203 @@ function flashesOf(values: Map<string, unknown>): Map<string, unknown> {
 }
 
 /**
- * A Remix `Session` that records what the request does to it (keys set, keys removed, flashes set
- * and consumed), so the commit writes only those changes and never the whole snapshot.
+ * What a request did to its session, kept for the storage that saves it: the values, the changes since
+ * the last save, and where the session stands (read, destroyed, regenerated, saved, sealed). Routes
+ * never see it: `context.session` is the `TrackedSession` in front of it, and a storage reaches it
+ * through `trackingOf`.
  */
-export class TrackedSession<Data = SessionData, FlashData = Data> implements Session<Data, FlashData> {
-  #id: string;
-  #storedId: string | null;
-  #values: Map<string, unknown>;
+export class SessionTracking {
+  /** The id the session has now: "" until it is first saved; it changes on regenerate and destroy. */
+  id: string;
+  /** The id the store knew this session by when the request began (or at the last save); null if new. */
+  storedId: string | null;
+  /** The data as the request sees it, flash keys included. */
+  readonly values: Map<string, unknown>;
+  /** The changes made since the last save, applied by the store onto what it holds then. */
+  changes: SessionChanges = emptyChanges();
+  /** The lifetime chosen with `setLifetime` or stored with the session; null for the storage's default. */
+  lifetime: Lifetime | null;
+  /** True once `destroy()` asked for the stored data to be deleted. */
+  destroyed = false;
+  /** True once `regenerateId()` moved a stored session to a new id. */
+  regenerated = false;
+  /** True once `setLifetime` chose a lifetime that is not saved yet. */
+  lifetimeChanged = false;
+  /** True when the cookie was signed with an older secret and must be re-signed. */
+  stale: boolean;
+  /** True once a hand-written `commitSession`/`destroySession` saved this session. */
+  savedByHand = false;
+  /** True when a commit found the session signed out or moved by another request, and saved nothing. */
+  interrupted = false;
+
   /** Flash keys and values as the store held them when this request read the session (or last saved it). */
   #storedFlashes: Map<string, unknown>;
-  #changes: SessionChanges = emptyChanges();
-  #createId: () => string;
-  #dropStored = false;
-  #renamed = false;
-  #stale: boolean;
-  #lifetime: Lifetime | null;
-  #lifetimeChanged = false;
-  #savedByHand = false;
-  #interrupted = false;
+  readonly #createId: () => string;
   #sealed = false;
   #onLateChange: LateChangeListener | undefined;
 
   constructor(id: string, data: SessionRecord, options: TrackedSessionOptions) {
-    this.#id = id;
-    this.#storedId = options.storedId;
-    this.#values = new Map(Object.entries(data));
-    this.#storedFlashes = flashesOf(this.#values);
+    this.id = id;
+    this.storedId = options.storedId;
+    this.values = new Map(Object.entries(data));
+    this.#storedFlashes = flashesOf(this.values);
     this.#createId = options.createId;
-    this.#stale = options.stale ?? false;
-    this.#lifetime = options.lifetime ?? null;
+    this.stale = options.stale ?? false;
+    this.lifetime = options.lifetime ?? null;
+  }
+
+  /** True when committing would change anything: data, id, lifetime or existence. */
+  get modified(): boolean {
+    return this.destroyed || this.regenerated || this.lifetimeChanged || hasChanges(this.changes);
+  }
+
+  /** Records a save: the store now knows the session as `storedId` (null: not at all); later changes start afresh. */
+  markSaved(storedId: string | null, options: { byHand?: boolean } = {}): void {
+    if (options.byHand) this.savedByHand = true;
+    if (storedId !== null) this.id = storedId;
+    this.storedId = storedId;
+    this.#storedFlashes = flashesOf(this.values);
+    this.changes = emptyChanges();
+    this.destroyed = false;
+    this.regenerated = false;
+    this.lifetimeChanged = false;
+    this.stale = false;
+  }
+
+  /** Marks the session as committed: later changes cannot be saved and are reported to `onLateChange`. */
+  seal(onLateChange?: LateChangeListener): void {
+    this.#sealed = true;
+    this.#onLateChange = onLateChange;
+  }
+
+  /** Reads the flash under `key`, which consumes it; undefined when there is none. */
+  takeFlash(key: string): unknown {
+    if (!this.values.has(key)) return undefined;
+    const value = this.values.get(key);
+    this.values.delete(key);
+    this.#noteChange(key);
+    delete this.changes.set[key];
+    // Whatever this read shows (the stored flash, or one this request set over it), the flash the
+    // store held is done with: remove that value, unless another request has put a new one since.
+    if (this.#storedFlashes.has(key)) this.changes.consumed[key] = this.#storedFlashes.get(key);
+    return value;
+  }
+
+  /** Writes `value` under `key`. */
+  write(key: string, value: unknown): void {
+    this.#noteChange(key);
+    this.values.set(key, value);
+    this.changes.set[key] = value;
+    this.changes.unset = this.changes.unset.filter((k) => k !== key);
+    delete this.changes.consumed[key];
+  }
+
+  /** Removes `key`. */
+  remove(key: string): void {
+    this.#noteChange(key);
+    this.values.delete(key);
+    delete this.changes.set[key];
+    if (!this.changes.unset.includes(key)) this.changes.unset.push(key);
+  }
+
+  /** Empties the session and asks for what the store holds to be deleted. */
+  destroy(): void {
+    this.#noteChange("(destroy)");
+    this.destroyed = this.storedId !== null;
+    this.regenerated = false;
+    this.values.clear();
+    this.#storedFlashes.clear();
+    this.changes = emptyChanges();
+    this.lifetime = null;
+    this.lifetimeChanged = false;
+    this.id = "";
+  }
+
+  /** Chooses how long the session lives from now on. */
+  setLifetime(lifetime: Lifetime): void {
+    this.#noteChange("(setLifetime)");
+    this.lifetime = lifetime;
+    this.lifetimeChanged = true;
+  }
+
+  /** Moves a stored session to a fresh id, keeping its data. */
+  regenerateId(): void {
+    this.#noteChange("(regenerateId)");
+    // A session the store never held has no id to leave behind: it gets a fresh one when first saved.
+    if (this.storedId === null || this.destroyed) return;
+    this.id = this.#createId();
+    this.regenerated = true;
+  }
+
+  #noteChange(key: string): void {
+    if (this.#sealed) this.#onLateChange?.(key);
+  }
+}
+
+// The tracking behind each session, reachable by the storages that import this module, never by a route.
+const trackings = new WeakMap<object, SessionTracking>();
+
+/** The storage's record of what the request did to `session`, a `TrackedSession`. */
+export function trackingOf(session: object): SessionTracking {
+  const tracking = trackings.get(session);
+  if (!tracking) throw new TypeError("Not a session this stack made: only a TrackedSession has a tracking record");
+  return tracking;
+}
+
+/**
+ * A Remix `Session` that records what the request does to it (keys set, keys removed, flashes set
+ * and consumed), so the commit writes only those changes and never the whole snapshot. Its surface is
+ * what a route calls; the record itself is the storage's (`trackingOf`).
+ */
+export class TrackedSession<Data = SessionData, FlashData = Data> implements Session<Data, FlashData> {
+  readonly #tracking: SessionTracking;
+
+  constructor(id: string, data: SessionRecord, options: TrackedSessionOptions) {
+    this.#tracking = new SessionTracking(id, data, options);
+    trackings.set(this, this.#tracking);
   }
 
   /** The session's id: "" until it is first saved, as in Remix; it changes on `regenerateId()` and `destroy()`. */
   get id(): string {
-    return this.#id;
+    return this.#tracking.id;
   }
 
   /** A copy of the raw data, flash keys included, without consuming any flash. */
   get data(): FlashSessionData<Data, FlashData> {
-    return Object.fromEntries(this.#values) as FlashSessionData<Data, FlashData>;
+    return Object.fromEntries(this.#tracking.values) as FlashSessionData<Data, FlashData>;
   }
 
   /** Whether the session holds a value or an unread flash under `name`. */
   has(name: (keyof Data | keyof FlashData) & string): boolean {
-    return this.#values.has(name) || this.#values.has(flashKey(name));
+    return this.#tracking.values.has(name) || this.#tracking.values.has(flashKey(name));
   }
 
   /** The value under `name`; reading a flash consumes it, which counts as a change. */
   get<Key extends (keyof Data | keyof FlashData) & string>(name: Key): SessionValue<Data, FlashData, Key> {
     type Value = SessionValue<Data, FlashData, Key>;
-    if (this.#values.has(name)) return this.#values.get(name) as Value;
-    const key = flashKey(name);
-    if (!this.#values.has(key)) return undefined;
-    const value = this.#values.get(key);
-    this.#values.delete(key);
-    this.#noteChange(key);
-    delete this.#changes.set[key];
-    // Whatever this read shows (the stored flash, or one this request set over it), the flash the
-    // store held is done with: remove that value, unless another request has put a new one since.
-    if (this.#storedFlashes.has(key)) this.#changes.consumed[key] = this.#storedFlashes.get(key);
-    return value as Value;
+    if (this.#tracking.values.has(name)) return this.#tracking.values.get(name) as Value;
+    return this.#tracking.takeFlash(flashKey(name)) as Value;
   }
 
   /** Stores `value` under `name`; `undefined` removes the key, as JSON cannot hold it. */
   set<Key extends keyof Data & string>(name: Key, value: Data[Key]): void {
     if (value === undefined) return this.unset(name);
-    this.#write(name, value);
+    this.#tracking.write(name, value);
   }
 
   /** Stores `value` under `name` until the next `get(name)`. */
   flash<Key extends keyof FlashData & string>(name: Key, value: FlashData[Key]): void {
-    this.#write(flashKey(name), value);
+    this.#tracking.write(flashKey(name), value);
   }
 
   /** Removes `name`. */
   unset(name: keyof Data & string): void {
-    this.#noteChange(name);
-    this.#values.delete(name);
-    delete this.#changes.set[name];
-    if (!this.#changes.unset.includes(name)) this.#changes.unset.push(name);
+    this.#tracking.remove(name);
   }
 
   /** Ends the session (sign out): its stored data is deleted and a fresh, empty session takes its place. */
   destroy(): void {
-    this.#noteChange("(destroy)");
-    this.#dropStored = this.#storedId !== null;
-    this.#renamed = false;
-    this.#values.clear();
-    this.#storedFlashes.clear();
-    this.#changes = emptyChanges();
-    this.#lifetime = null;
-    this.#lifetimeChanged = false;
-    this.#id = "";
+    this.#tracking.destroy();
   }
 
   /**
@@ -135,103 +240,11 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
     if (lifetime !== "browser" && !(Number.isFinite(lifetime) && lifetime >= 0)) {
       throw new RangeError(`setLifetime expects a number of seconds (0 or more) or "browser"; got ${String(lifetime)}`);
     }
-    this.#noteChange("(setLifetime)");
-    this.#lifetime = lifetime === "browser" ? lifetime : Math.floor(lifetime);
-    this.#lifetimeChanged = true;
-  }
-
-  /** The lifetime chosen with `setLifetime` or stored with the session; null for the storage's default. */
-  get lifetime(): Lifetime | null {
-    return this.#lifetime;
+    this.#tracking.setLifetime(lifetime === "browser" ? lifetime : Math.floor(lifetime));
   }
 
   /** Moves the session to a fresh id, keeping its data (sign in, against session fixation). */
   regenerateId(): void {
-    this.#noteChange("(regenerateId)");
-    // A session the store never held has no id to leave behind: it gets a fresh one when first saved.
-    if (this.#storedId === null || this.#dropStored) return;
-    this.#id = this.#createId();
-    this.#renamed = true;
-  }
-
-  /** The id the store knew this session by when the request began, or null if it was new. */
-  get storedId(): string | null {
-    return this.#storedId;
-  }
-
-  /** True once `destroy()` asked for the stored data to be deleted. */
-  get isDestroyed(): boolean {
-    return this.#dropStored;
-  }
-
-  /** True once `regenerateId()` moved a stored session to a new id. */
-  get isRegenerated(): boolean {
-    return this.#renamed;
-  }
-
-  /** True when the cookie was signed with an older secret and must be re-signed. */
-  get isStale(): boolean {
-    return this.#stale;
-  }
-
-  /** True when committing would change anything: data, id, lifetime or existence. */
-  get isModified(): boolean {
-    return this.#dropStored || this.#renamed || this.#lifetimeChanged || hasChanges(this.#changes);
-  }
-
-  /** True once `setLifetime` chose a lifetime that is not saved yet. */
-  get isLifetimeChanged(): boolean {
-    return this.#lifetimeChanged;
-  }
-
-  /** True once a hand-written `commitSession`/`destroySession` saved this session. */
-  get isSavedByHand(): boolean {
-    return this.#savedByHand;
-  }
-
-  /** True when a commit found the session signed out or moved by another request, and saved nothing. */
-  get isInterrupted(): boolean {
-    return this.#interrupted;
-  }
-
-  /** Records that a commit of this session was refused because its stored session is gone. */
-  markInterrupted(): void {
-    this.#interrupted = true;
-  }
-
-  /** The changes made since the last save. */
-  get changes(): SessionChanges {
-    return this.#changes;
-  }
-
-  /** Records a save: the store now knows the session as `storedId` (null: not at all); later changes start afresh. */
-  markSaved(storedId: string | null, options: { byHand?: boolean } = {}): void {
-    if (options.byHand) this.#savedByHand = true;
-    if (storedId !== null) this.#id = storedId;
-    this.#storedId = storedId;
-    this.#storedFlashes = flashesOf(this.#values);
-    this.#changes = emptyChanges();
-    this.#dropStored = false;
-    this.#renamed = false;
-    this.#lifetimeChanged = false;
-    this.#stale = false;
-  }
-
-  /** Marks the session as committed: later changes cannot be saved and are reported to `onLateChange`. */
-  seal(onLateChange?: LateChangeListener): void {
-    this.#sealed = true;
-    this.#onLateChange = onLateChange;
-  }
-
-  #write(key: string, value: unknown): void {
-    this.#noteChange(key);
-    this.#values.set(key, value);
-    this.#changes.set[key] = value;
-    this.#changes.unset = this.#changes.unset.filter((k) => k !== key);
-    delete this.#changes.consumed[key];
-  }
-
-  #noteChange(key: string): void {
-    if (this.#sealed) this.#onLateChange?.(key);
+    this.#tracking.regenerateId();
   }
 }

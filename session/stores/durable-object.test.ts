@@ -4,7 +4,7 @@ import path from "node:path";
 
 import Database from "better-sqlite3";
 import { Miniflare } from "miniflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { emptyChanges, type SessionChanges } from "../core/changes";
 import { SessionStoreUnavailableError } from "../core/errors";
@@ -18,10 +18,10 @@ import {
 } from "./durable-object";
 import { describeSessionStore, planFor, writeSession } from "./store-contract";
 
-// The SessionObject class as the Worker build ships it (build-workers/index.js; the "workers" Vitest
-// project builds it first), run by workerd through Miniflare with SQLite-backed storage on disk. The
-// store runs here, in Node, and calls the objects over Workers RPC through Miniflare's proxy.
-const WORKER = path.resolve("build-workers/index.js");
+// The SessionObject class as the Worker build ships it (the "cloudflare" Vitest project builds it
+// first), run by workerd through Miniflare with SQLite-backed storage on disk. The store runs here, in
+// Node, and calls the objects over Workers RPC through Miniflare's proxy.
+const WORKER = inject("cloudflareBuilds").workers.serverFile;
 const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), "session-objects-"));
 let miniflare: Miniflare;
 let namespace: SessionObjectNamespace;

@@ -1,6 +1,6 @@
 import type { SessionRecord } from "../core/changes";
 import { SessionStoreUnavailableError, SessionTooLargeError } from "../core/errors";
-import { DEFAULT_MAX_SESSION_BYTES } from "../core/size-limit";
+import { sessionSizeLimit } from "../core/size-limit";
 import {
   lifetimeFromText,
   type CommitPlan,
@@ -82,7 +82,7 @@ export class DurableObjectSessionStore implements SessionStore {
 
   constructor(options: DurableObjectSessionStoreOptions) {
     this.#namespace = options.namespace;
-    this.#maxBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES;
+    this.#maxBytes = sessionSizeLimit(options.maxSessionBytes);
   }
 
   async read(id: string): Promise<StoredSession | null> {

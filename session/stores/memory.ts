@@ -1,5 +1,5 @@
 import { GONE, nextSessionData } from "../core/commit-plan";
-import { DEFAULT_MAX_SESSION_BYTES, enforceSizeLimit } from "../core/size-limit";
+import { enforceSizeLimit, sessionSizeLimit } from "../core/size-limit";
 import type { CommitPlan, CommitResult, Lifetime, SessionStore, StoredSession } from "../core/store";
 
 export interface MemorySessionStoreOptions {
@@ -26,7 +26,7 @@ export class MemorySessionStore implements SessionStore {
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#maxBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES;
+    this.#maxBytes = sessionSizeLimit(options.maxSessionBytes);
   }
 
   /** Number of live sessions held. */

@@ -2,9 +2,15 @@ import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 
 import { deleteKeys, describeWithRedis, uniquePrefix } from "../../tests/support/redis";
+import {
+  clusterPrefix,
+  deleteClusterKeys,
+  describeWithRedisCluster,
+  mastersOf,
+} from "../../tests/support/redis-cluster";
 import { applyChanges, emptyChanges, type SessionChanges, type SessionRecord } from "../core/changes";
 import { SessionTooLargeError } from "../core/errors";
-import { createSessionId } from "../core/id";
+import { createSessionId, ID_TAG_LENGTH } from "../core/id";
 
 import { RedisSessionStore, type RedisSessionStoreOptions } from "./redis";
 import { describeSessionStore, planFor, writeSession } from "./store-contract";
@@ -38,23 +44,24 @@ describeWithRedis("RedisSessionStore", (url) => {
 
   describeSessionStore("redis", (options) => connect(options));
 
-  it("keeps each session in one hash under the prefix: field = key, value = JSON", async () => {
+  it("keeps each session in one hash under the prefix and its id, as before clusters: field = key, value = JSON", async () => {
     const store = await connect();
     const id = createSessionId();
     await writeSession(store, id, { set: { user: { name: "ada" }, n: 1 } }, inAMinute());
-    expect(store.keyOf(id)).toBe(`${prefix}${id}`);
-    expect(await admin.type(`${prefix}${id}`)).toBe("hash");
-    expect(await admin.hGet(`${prefix}${id}`, "user")).toBe('{"name":"ada"}');
-    expect(await admin.hGet(`${prefix}${id}`, "n")).toBe("1");
+    const key = `${prefix}${id}`;
+    expect(store.keyOf(id)).toBe(key);
+    expect(await admin.type(key)).toBe("hash");
+    expect(await admin.hGet(key, "user")).toBe('{"name":"ada"}');
+    expect(await admin.hGet(key, "n")).toBe("1");
     const keys: string[] = [];
-    for await (const batch of admin.scanIterator({ MATCH: `*${id}*` })) keys.push(...batch);
-    expect(keys).toEqual([`${prefix}${id}`]);
+    for await (const batch of admin.scanIterator({ MATCH: `*${id.slice(ID_TAG_LENGTH)}*` })) keys.push(...batch);
+    expect(keys).toEqual([key]);
   });
 
   it('uses "session:" as the default prefix', async () => {
     const store = await RedisSessionStore.connect({ url });
     open.push(store);
-    expect(store.keyOf("abc")).toBe("session:abc");
+    expect(store.keyOf("AbCdefgh")).toBe("session:AbCdefgh");
   });
 
   it("keeps a session whose keys were all removed, so its id stays valid", async () => {
@@ -87,7 +94,7 @@ describeWithRedis("RedisSessionStore", (url) => {
   it("moves a regenerated session in one script: the old key is gone and the new one has the new expiry", async () => {
     const store = await connect();
     const from = createSessionId();
-    const to = createSessionId();
+    const to = createSessionId(from);
     await writeSession(store, from, { set: { user: "ada" } }, new Date(Date.now() + 60_000));
     await store.commit(planFor(from, { id: to, expires: new Date(Date.now() + 2 * 60 * 60_000) }));
     expect(await admin.exists(store.keyOf(from))).toBe(0);
@@ -166,6 +173,13 @@ describeWithRedis("RedisSessionStore", (url) => {
     expect((await belowLimit.read(id))?.data).toEqual({ 'we"ird\n\u0002key': "é".repeat(100) });
   });
 
+  it("takes a limit of 0 as no limit, as every store does", async () => {
+    const store = await connect({ maxSessionBytes: 0 });
+    const id = createSessionId();
+    expect(await writeSession(store, id, { set: { big: "x".repeat(200_000) } }, inAMinute())).toBe("committed");
+    expect((await store.read(id))?.data.big).toHaveLength(200_000);
+  });
+
   it("stores a key with a lone surrogate as UTF-8 writes it, instead of failing the commit", async () => {
     const store = await connect();
     const id = createSessionId();
@@ -177,5 +191,65 @@ describeWithRedis("RedisSessionStore", (url) => {
     const store = await RedisSessionStore.connect({ url, prefix });
     await store.close();
     await expect(store.read(createSessionId())).rejects.toMatchObject({ name: "SessionStoreUnavailableError" });
+  });
+});
+
+describeWithRedisCluster("RedisSessionStore on Redis Cluster", (urls) => {
+  const prefix = clusterPrefix("redis-store");
+  const open: RedisSessionStore[] = [];
+
+  const connect = async (options: Partial<RedisSessionStoreOptions> = {}) => {
+    const store = await RedisSessionStore.connect({ url: urls, cluster: true, prefix, ...options });
+    open.push(store);
+    return store;
+  };
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+  });
+  afterAll(async () => {
+    await deleteClusterKeys(urls, prefix);
+  });
+
+  describeSessionStore("redis cluster", (options) => connect(options));
+
+  it("puts each id's tag in braces, and refuses a prefix with braces, which would take over the hash tag", async () => {
+    const store = await connect();
+    expect(store.keyOf("AbCdefgh")).toBe(`${prefix}{AbCd}efgh`);
+    await expect(connect({ prefix: "{app}:" })).rejects.toThrow(/may not hold "\{" or "\}"/);
+  });
+
+  it("spreads sessions over every master, and regenerates and restarts each within its own slot", async () => {
+    const store = await connect();
+    const ids = Array.from({ length: 60 }, () => createSessionId());
+    for (const id of ids) await writeSession(store, id, { set: { a: 1 } }, inAMinute());
+    // 60 random tags over three masters: all on two or fewer by chance is about 1 in 10^10.
+    const masters = await mastersOf(
+      urls,
+      ids.map((id) => store.keyOf(id)),
+    );
+    expect(new Set(masters).size).toBe(3);
+
+    for (const [i, id] of ids.entries()) {
+      const next = createSessionId(id);
+      const plan =
+        i % 2 === 0
+          ? planFor(id, { id: next, changes: changes({ set: { b: 1 } }) })
+          : planFor(id, { destroy: true, id: next, changes: changes({ set: { b: 1 } }) });
+      expect(await store.commit(plan)).toBe("committed");
+      expect(await store.read(id)).toBeNull();
+      expect((await store.read(next))?.data).toEqual(i % 2 === 0 ? { a: 1, b: 1 } : { b: 1 });
+    }
+  });
+
+  it("is refused by the cluster when a move's new id has another tag: the kept tag is what makes a regenerate one command", async () => {
+    const store = await connect();
+    const id = createSessionId();
+    await writeSession(store, id, { set: { a: 1 } }, inAMinute());
+    const [home] = await mastersOf(urls, [store.keyOf(id)]);
+    let elsewhere = createSessionId();
+    while ((await mastersOf(urls, [store.keyOf(elsewhere)]))[0] === home) elsewhere = createSessionId();
+    await expect(store.commit(planFor(id, { id: elsewhere }))).rejects.toThrow(/CROSSSLOT/);
+    expect((await store.read(id))?.data).toEqual({ a: 1 });
   });
 });

@@ -50,6 +50,23 @@ describe("SqliteSessionStore", () => {
     expect(await store.read(live)).not.toBeNull();
   });
 
+  it("purges a session whose rolling expiry moved, at its new expiry and not before", async () => {
+    let now = Date.UTC(2026, 10, 29, 10, 0);
+    const store = make({ now: () => now });
+    const id = createSessionId();
+    await writeSession(store, id, { set: { a: 1 } }, new Date(now + 60_000));
+    // Moved within its hour, then into a later one: either way the purge goes by the last expiry.
+    await writeSession(store, id, { set: { b: 1 } }, new Date(now + 120_000));
+    now += 90_000;
+    expect(store.purgeExpired()).toBe(0);
+    await writeSession(store, id, { set: { c: 1 } }, new Date(now + 2 * 60 * 60_000));
+    now += 60 * 60_000;
+    expect(store.purgeExpired()).toBe(0);
+    expect((await store.read(id))?.data).toEqual({ a: 1, b: 1, c: 1 });
+    now += 60 * 60_000 + 1;
+    expect(store.purgeExpired()).toBe(1);
+  });
+
   it("merges commits from two connections to the same file", async () => {
     const filename = tempFile();
     const a = make({ filename });
@@ -59,6 +76,26 @@ describe("SqliteSessionStore", () => {
     await writeSession(a, id, { set: { fromA: 1 } }, expires);
     await writeSession(b, id, { set: { fromB: 1 } }, expires);
     expect((await a.read(id))?.data).toEqual({ fromA: 1, fromB: 1 });
+  });
+
+  it("copies commits from the WAL into the database file by itself", async () => {
+    const filename = tempFile();
+    const store = make({ filename });
+    const id = createSessionId();
+    await writeSession(store, id, { set: { a: 1 } }, new Date(Date.now() + 60_000));
+    // The database file alone, without its WAL, holds the session once a checkpoint copied it there.
+    const inMainFile = () => {
+      const copy = `${filename}.copy`;
+      fs.copyFileSync(filename, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        return db.prepare("SELECT count(*) FROM sessions WHERE id = ?").pluck().get(id) === 1;
+      } finally {
+        db.close();
+        fs.rmSync(copy);
+      }
+    };
+    await expect.poll(inMainFile, { timeout: 10_000, interval: 50 }).toBe(true);
   });
 
   it("refuses a session over the size limit and leaves the stored data as it was", async () => {
@@ -73,7 +110,7 @@ describe("SqliteSessionStore", () => {
   });
 });
 
-describe("SqliteSessionStore on a file from the previous release", () => {
+describe("SqliteSessionStore on a file from an earlier release", () => {
   /** A sessions table without the lifetime column, as the first release wrote it. */
   function oldFile(): string {
     const filename = tempFile();
@@ -99,5 +136,55 @@ describe("SqliteSessionStore on a file from the previous release", () => {
     }
     // Opening it again finds the column there.
     await new SqliteSessionStore({ filename, purgeInterval: 0 }).close();
+  });
+
+  /** A sessions table that indexes `expires` itself, as releases before the purge buckets wrote it. */
+  function fileWithExpiresIndex(expires: number): string {
+    const filename = tempFile();
+    const db = new Database(filename);
+    db.pragma("journal_mode = WAL");
+    db.exec(`
+      CREATE TABLE sessions (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL,
+        lifetime TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+      CREATE INDEX sessions_expires ON sessions (expires);
+    `);
+    db.prepare("INSERT INTO sessions VALUES (?, ?, ?, '')").run("B".repeat(32), '{"user":"bo"}', expires);
+    db.close();
+    return filename;
+  }
+
+  it("moves the purge from the expires index to purge buckets and keeps the sessions it holds", async () => {
+    let now = Date.now();
+    const filename = fileWithExpiresIndex(now + 60_000);
+    const store = new SqliteSessionStore({ filename, purgeInterval: 0, now: () => now });
+    try {
+      expect(await store.read("B".repeat(32))).toMatchObject({ data: { user: "bo" } });
+      expect(store.purgeExpired()).toBe(0);
+      now += 120_000;
+      expect(store.purgeExpired()).toBe(1);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(filename, { readonly: true });
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
+    db.close();
+    expect(indexes).toEqual(["sessions_purge"]);
+  });
+
+  it("purges a session that a process of an earlier release inserted after the upgrade", async () => {
+    let now = Date.now();
+    const filename = tempFile();
+    const store = new SqliteSessionStore({ filename, purgeInterval: 0, now: () => now });
+    try {
+      // The earlier release's insert names only the columns it knew.
+      const old = new Database(filename);
+      old.prepare("INSERT INTO sessions (id, data, expires) VALUES (?, '{}', ?)").run("C".repeat(32), now + 60_000);
+      old.close();
+      expect(store.purgeExpired()).toBe(0);
+      now += 120_000;
+      expect(store.purgeExpired()).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 });

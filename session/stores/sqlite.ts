@@ -15,17 +15,23 @@ import {
   type StoredSession,
 } from "../core/store";
 
-export interface SqliteSessionStoreOptions {
-  /** Path of the database file; its folder is created if missing. ":memory:" for a private database. */
-  filename: string;
-  /** Largest session accepted, in UTF-8 bytes of its JSON; 0: no limit. */
-  maxSessionBytes?: number;
-  /** How long a write waits for another process's lock before giving up, in milliseconds. */
-  busyTimeout?: number;
-  /** How often expired sessions are deleted, in milliseconds; 0 turns the timer off. */
-  purgeInterval?: number;
-  /** Clock, for tests. */
-  now?: () => number;
+import { SqliteCheckpointer } from "./sqlite-checkpointer";
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteLockWait } from "./sqlite-lock-wait";
+import { DEFAULT_LOCK_TIMEOUT_MS, type SqliteSessionStoreOptions } from "./sqlite-options";
+import { prepareSessionsTable, purgeBucket } from "./sqlite-schema";
+
+export {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  SQLITE_SYNCHRONOUS_MODES,
+  type SqliteSessionStoreOptions,
+  type SqliteSynchronous,
+} from "./sqlite-options";
+
+interface SessionRow {
+  data: string;
+  expires: number;
+  lifetime: string;
+  purge_after: number;
 }
 
 /**
@@ -41,51 +47,47 @@ export class SqliteSessionStore implements SessionStore {
   #purgeTimer: ReturnType<typeof setInterval> | undefined;
   #statements;
   #commitTransaction;
+  #lockWait: SqliteLockWait;
+  #checkpointer: SqliteCheckpointer | undefined;
 
   constructor(options: SqliteSessionStoreOptions) {
     const {
       filename,
       maxSessionBytes = DEFAULT_MAX_SESSION_BYTES,
-      busyTimeout = 5000,
+      lockTimeout = DEFAULT_LOCK_TIMEOUT_MS,
+      synchronous = "normal",
       purgeInterval = 10 * 60_000,
     } = options;
     if (filename !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
     this.#now = options.now ?? Date.now;
     this.#maxBytes = maxSessionBytes;
     this.#db = new Database(filename);
-    // busy_timeout is SQLite's own bounded retry while another connection holds the write lock.
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeout))}`);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = NORMAL");
-    // One IMMEDIATE transaction: processes starting together on a file from an older release must not
-    // both add the column.
-    this.#db
-      .transaction(() => {
-        this.#db.exec(`
-          CREATE TABLE IF NOT EXISTS sessions (
-            id TEXT PRIMARY KEY NOT NULL,
-            data TEXT NOT NULL,
-            expires INTEGER NOT NULL,
-            lifetime TEXT NOT NULL DEFAULT ''
-          ) WITHOUT ROWID;
-          CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
-        `);
-        // Files written before sessions had their own lifetime lack the column.
-        const columns = this.#db.pragma("table_info(sessions)") as { name: string }[];
-        if (!columns.some((column) => column.name === "lifetime")) {
-          this.#db.exec("ALTER TABLE sessions ADD COLUMN lifetime TEXT NOT NULL DEFAULT ''");
-        }
-      })
-      .immediate();
+    this.#lockWait = new SqliteLockWait(Math.max(0, lockTimeout));
+    // Opening may wait for the lock the whole deadline, in SQLite's own blocking retry: nothing is
+    // served yet. Requests later wait between short tries (see SqliteLockWait).
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(lockTimeout))}`);
+    const journal = String(this.#db.pragma("journal_mode = WAL", { simple: true }));
+    // See docs/decisions/0075: NORMAL survives a crashed process, FULL also a power cut.
+    const syncLevel = synchronous === "full" ? "FULL" : "NORMAL";
+    this.#db.pragma(`synchronous = ${syncLevel}`);
+    // Holds every interior page of both b-trees up to about ten million sessions, so a commit misses
+    // the cache at most on the leaves it touches. Memory is taken as pages are read, up to 16 MiB.
+    this.#db.pragma("cache_size = -16384");
+    prepareSessionsTable(this.#db);
     this.#statements = {
-      read: this.#db.prepare<[string, number], { data: string; expires: number; lifetime: string }>(
-        "SELECT data, expires, lifetime FROM sessions WHERE id = ? AND expires > ?",
+      read: this.#db.prepare<[string, number], SessionRow>(
+        "SELECT data, expires, lifetime, purge_after FROM sessions WHERE id = ? AND expires > ?",
       ),
-      upsert: this.#db.prepare<[string, string, number, string]>(
-        "INSERT INTO sessions (id, data, expires, lifetime) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, expires = excluded.expires, lifetime = excluded.lifetime",
+      upsert: this.#db.prepare<[string, string, number, string, number]>(
+        "INSERT INTO sessions (id, data, expires, lifetime, purge_after) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, expires = excluded.expires, lifetime = excluded.lifetime, purge_after = excluded.purge_after",
+      ),
+      // Leaves purge_after, and so its index, alone: SQLite updates every index on a column it sets.
+      update: this.#db.prepare<[string, number, string, string]>(
+        "UPDATE sessions SET data = ?, expires = ?, lifetime = ? WHERE id = ?",
       ),
       destroy: this.#db.prepare<[string]>("DELETE FROM sessions WHERE id = ?"),
-      purge: this.#db.prepare<[number]>("DELETE FROM sessions WHERE expires <= ?"),
+      // Whole buckets that ended, plus the expired rows of the current one.
+      purge: this.#db.prepare<[number, number]>("DELETE FROM sessions WHERE purge_after <= ? AND expires <= ?"),
       count: this.#db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sessions"),
     };
     this.#commitTransaction = this.#db.transaction((plan: CommitPlan): CommitResult => {
@@ -97,21 +99,42 @@ export class SqliteSessionStore implements SessionStore {
       if (json !== null) enforceSizeLimit(json, this.#maxBytes);
       if (plan.readId !== null && plan.readId !== plan.id) this.#statements.destroy.run(plan.readId);
       if (plan.id !== null && json !== null) {
-        this.#statements.upsert.run(plan.id, json, plan.expires.getTime(), lifetimeToText(plan.lifetime));
+        const expires = plan.expires.getTime();
+        const bucket = purgeBucket(expires);
+        const lifetime = lifetimeToText(plan.lifetime);
+        if (row && plan.readId === plan.id && row.purge_after === bucket) {
+          this.#statements.update.run(json, expires, lifetime, plan.id);
+        } else {
+          this.#statements.upsert.run(plan.id, json, expires, lifetime, bucket);
+        }
       }
       return "committed";
     });
 
     this.purgeExpired();
+    this.#db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    if (journal === "wal") {
+      // Checkpoints move to a worker thread (see SqliteCheckpointer); if it ever stops, SQLite's own
+      // checkpoint every 1000 WAL pages takes over again.
+      this.#db.pragma("wal_autocheckpoint = 0");
+      this.#checkpointer = new SqliteCheckpointer(filename, syncLevel, () => {
+        if (this.#db.open) this.#db.pragma("wal_autocheckpoint = 1000");
+      });
+    }
     if (purgeInterval > 0) {
-      this.#purgeTimer = setInterval(() => this.#guard(() => this.purgeExpired()), purgeInterval);
+      // A purge that meets a lock for longer than the deadline is simply the next one's work.
+      this.#purgeTimer = setInterval(
+        () => this.#lockWait.write(() => this.purgeExpired()).catch(() => {}),
+        purgeInterval,
+      );
       this.#purgeTimer.unref();
     }
   }
 
   /** Deletes every expired session and returns how many went. */
   purgeExpired(): number {
-    return this.#statements.purge.run(this.#now()).changes;
+    const now = this.#now();
+    return this.#statements.purge.run(purgeBucket(now), now).changes;
   }
 
   /** Number of rows, expired ones included until the next purge. */
@@ -125,33 +148,31 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async read(id: string): Promise<StoredSession | null> {
-    const row = this.#guard(() => this.#statements.read.get(id, this.#now()));
+    const row = await this.#lockWait.read(() => this.#statements.read.get(id, this.#now())).catch(this.#failure);
     return row
       ? { data: JSON.parse(row.data), expires: new Date(row.expires), lifetime: lifetimeFromText(row.lifetime) }
       : null;
   }
 
   async commit(plan: CommitPlan): Promise<CommitResult> {
-    return this.#guard(() => this.#commitTransaction.immediate(plan));
+    return this.#lockWait.write(() => this.#commitTransaction.immediate(plan)).catch(this.#failure);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#purgeTimer);
+    await this.#checkpointer?.stop();
     if (this.#db.open) this.#db.close();
   }
 
   // Lock timeouts and I/O failures mean "try again later" to the client, not a bug: answer 503.
-  #guard<T>(operation: () => T): T {
-    try {
-      return operation();
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? "";
-      if (/^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL)/.test(code) || !this.#db.open) {
-        throw new SessionStoreUnavailableError(`SQLite session store failed: ${code || String(error)}`, {
-          cause: error,
-        });
-      }
-      throw error;
+  #failure = (error: unknown): never => {
+    if (error instanceof SessionStoreUnavailableError) throw error;
+    const code = (error as { code?: string }).code ?? "";
+    if (/^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL)/.test(code) || !this.#db.open) {
+      throw new SessionStoreUnavailableError(`SQLite session store failed: ${code || String(error)}`, {
+        cause: error,
+      });
     }
-  }
+    throw error;
+  };
 }

@@ -1,7 +1,7 @@
 import type { SessionRecord } from "../core/changes";
 import { GONE, nextSessionData } from "../core/commit-plan";
 import { SessionStoreUnavailableError } from "../core/errors";
-import { DEFAULT_MAX_SESSION_BYTES, enforceSizeLimit } from "../core/size-limit";
+import { enforceSizeLimit, sessionSizeLimit } from "../core/size-limit";
 import type { CommitPlan, CommitResult, Lifetime, SessionStore, StoredSession } from "../core/store";
 
 /** The part of a Workers KV namespace binding (`KVNamespace`) this store uses. */
@@ -82,7 +82,7 @@ export class WorkersKVSessionStore implements SessionStore {
   constructor(options: WorkersKVSessionStoreOptions) {
     this.#kv = options.kv;
     this.#prefix = options.prefix ?? "session:";
-    this.#maxBytes = options.maxSessionBytes ?? DEFAULT_MAX_SESSION_BYTES;
+    this.#maxBytes = sessionSizeLimit(options.maxSessionBytes);
     this.#retries = options.rateLimitRetries ?? 2;
     this.#retryDelay = options.retryDelay ?? 1_000;
     this.#now = options.now ?? Date.now;

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startPagesLocal, type PagesLocal } from "../../scripts/pages-local";
-import { Browser, setCookiesFor } from "../support/browser";
+import { Browser, setCookiesFor } from "../../harness/browser";
+import { startPagesLocal, type PagesLocal } from "../../harness/pages-local";
 
 const SECRET = "pages-config-secret-that-is-at-least-32-characters";
 const OLD_SECRET = "an-older-secret-that-is-also-32-characters-long";
@@ -10,7 +10,7 @@ const OLD_SECRET = "an-older-secret-that-is-also-32-characters-long";
 describe("the Pages Function's bindings, on workerd", () => {
   let pages: PagesLocal;
   beforeAll(async () => {
-    pages = await startPagesLocal({ kv: false });
+    pages = await startPagesLocal({ build: inject("cloudflareBuilds").pages, kv: false });
   }, 180_000);
   afterAll(() => pages?.close());
 

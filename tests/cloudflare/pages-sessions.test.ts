@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startPagesLocal, type PagesLocal } from "../../scripts/pages-local";
-import { Browser, setCookiesFor } from "../support/browser";
+import { Browser, setCookiesFor } from "../../harness/browser";
+import { startPagesLocal, type PagesLocal } from "../../harness/pages-local";
 
 export const PAGES_SECRET = "pages-test-secret-that-is-at-least-32-characters";
 /** The session cookie's name in production (no SESSION_COOKIE_NAME): Secure, Path=/, no Domain. */
@@ -13,6 +13,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
   let url: string;
   beforeAll(async () => {
     pages = await startPagesLocal({
+      build: inject("cloudflareBuilds").pages,
       kv: true,
       bindings: { SESSION_STORE: store, SESSION_SECRET: PAGES_SECRET, LAB_ROUTES: "on" },
     });
@@ -169,7 +170,7 @@ describe.each(["cookie", "kv"] as const)("Cloudflare Pages on workerd, %s store"
       await browser.fetch("/lab/mark/secret-ish");
       const value = decodeURIComponent(browser.cookie(COOKIE) ?? "");
       const id = JSON.parse(atob(value.slice(0, value.lastIndexOf("."))));
-      expect(id).toMatch(/^[\w-]{32}$/);
+      expect(id).toMatch(/^[\w-]{36}$/);
       const kv = await pages.miniflare.getKVNamespace("SESSION_KV");
       const stored = JSON.parse((await kv.get(`session:${id}`, "text")) ?? "null");
       expect(stored.data).toHaveProperty("mark:secret-ish");

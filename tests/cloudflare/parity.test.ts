@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startPagesLocal, type PagesLocal } from "../../scripts/pages-local";
+import { startPagesLocal, type PagesLocal } from "../../harness/pages-local";
 import { runScript } from "../support/parity-script";
 import { startTestServer, TEST_SECRET, type TestServer } from "../support/server";
 
@@ -14,6 +14,7 @@ describe.each([
     // Same secret, same mode (test: no Secure flag on either side), same store family.
     server = await startTestServer({ env: { SESSION_STORE: express } });
     pages = await startPagesLocal({
+      build: inject("cloudflareBuilds").pages,
       kv: true,
       bindings: { SESSION_STORE: pagesStore, SESSION_SECRET: TEST_SECRET, ENVIRONMENT: "test" },
     });

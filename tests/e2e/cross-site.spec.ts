@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 
 import { expect, test } from "@playwright/test";
 
+import { actionDataUrl, requestsPath } from "./data-requests";
 import { sessionCookieName, sessionData } from "./session";
 
 /**
@@ -28,7 +29,7 @@ test.beforeAll(async ({ baseURL }) => {
         <script>document.forms[0].submit()</script>`);
     } else {
       res.end(`<!DOCTYPE html><script>
-        fetch(${JSON.stringify(`${target}?_data=routes%2Fpreferences`)}, {
+        fetch(${JSON.stringify(`${baseURL}${actionDataUrl("/preferences", "routes/preferences")}`)}, {
           method: "POST", mode: "no-cors", credentials: "include",
           body: new URLSearchParams({ theme: "dark", density: "compact" }),
         }).finally(() => { document.title = "sent"; });
@@ -52,7 +53,7 @@ test("posts from another site carry no session cookie and change nothing", async
   /** The Cookie header of the next request the page sends to `pathname` on the app. */
   const cookieSentTo = async (pathname: string, action: () => Promise<unknown>) => {
     const sent = page.waitForRequest(
-      (request) => request.url().startsWith(baseURL!) && new URL(request.url()).pathname === pathname,
+      (request) => request.url().startsWith(baseURL!) && requestsPath(request.url(), pathname),
     );
     await action();
     return (await (await sent).allHeaders()).cookie;
@@ -78,13 +79,16 @@ test("posts from another site carry no session cookie and change nothing", async
 
   // Control: the very same fetch from the app's own page carries the cookie and changes the session.
   await page.goto("/lab");
-  const status = await page.evaluate(async () => {
-    const response = await fetch("/preferences?_data=routes%2Fpreferences", {
-      method: "POST",
-      body: new URLSearchParams({ theme: "dark", density: "compact" }),
-    });
-    return response.status;
-  });
+  const status = await page.evaluate(
+    async (url) => {
+      const response = await fetch(url, {
+        method: "POST",
+        body: new URLSearchParams({ theme: "dark", density: "compact" }),
+      });
+      return response.status;
+    },
+    actionDataUrl("/preferences", "routes/preferences"),
+  );
   expect(status).toBeLessThan(400);
   expect(await sessionData(page)).toMatchObject({ theme: "dark", density: "compact" });
 });

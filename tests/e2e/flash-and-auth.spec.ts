@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 
+import { requestsPath } from "./data-requests";
 import { sessionCookie, sessionCookieName, sessionData } from "./session";
 
 test("the preferences flash shows exactly once", async ({ page }) => {
@@ -32,7 +33,7 @@ test("sign in moves the session to a new id and sign out clears it", async ({ pa
   expect(signedIn).toBeTruthy();
   expect(signedIn).not.toBe(anonymous);
 
-  const logout = page.waitForResponse((response) => new URL(response.url()).pathname === "/logout");
+  const logout = page.waitForResponse((response) => requestsPath(response.url(), "/logout"));
   await page.getByRole("button", { name: "Sign out" }).click();
   const cleared = (await (await logout).headerValue("set-cookie")) ?? "";
   expect(cleared.startsWith(`${sessionCookieName()}=;`), cleared).toBe(true);

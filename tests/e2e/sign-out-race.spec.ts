@@ -1,5 +1,7 @@
 import { expect, test, type BrowserContext, type Page, type Response } from "@playwright/test";
 
+import { requestsPath } from "./data-requests";
+
 /**
  * Sign out in one tab while another tab's fetchers are writing the session: sign out wins. Tabs A
  * and B are two pages of one browser context, so they share the cookie jar, as two tabs do.
@@ -30,7 +32,7 @@ async function signIn(page: Page, name: string) {
 
 async function signOut(page: Page) {
   const logout = page.waitForResponse(
-    (response) => new URL(response.url()).pathname === "/logout" && response.request().method() === "POST",
+    (response) => requestsPath(response.url(), "/logout") && response.request().method() === "POST",
   );
   await page.getByRole("button", { name: "Sign out" }).click();
   expect((await logout).status()).toBeLessThan(400);

@@ -4,10 +4,9 @@ import path from "node:path";
 
 import { afterAll, expect, it } from "vitest";
 
-import { SqliteSessionStore } from "../../session/stores/sqlite";
+import { ProductionServer, sessionsFile } from "../../harness/production-server";
+import { SqliteSessionStore } from "auto-commit-session/stores/sqlite";
 import { TEST_SECRET } from "../support/server";
-
-import { ProductionServer, sessionsFile } from "./production-server";
 
 /**
  * Crash safety of the SQLite store: a production server is killed with SIGKILL in the middle of a

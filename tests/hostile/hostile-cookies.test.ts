@@ -4,7 +4,7 @@ import { createCookie } from "@remix-run/node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { Browser } from "../support/browser";
+import { Browser } from "../../harness/browser";
 import { startTestServer, TEST_SECRET, type TestServer } from "../support/server";
 
 import { rawRequest, type RawResponse } from "./raw-http";

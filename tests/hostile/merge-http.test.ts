@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { Browser } from "../support/browser";
+import { Browser } from "../../harness/browser";
 import { startTestServer, type TestServer } from "../support/server";
 
 /**

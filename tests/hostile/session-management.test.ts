@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
-import { Browser } from "../support/browser";
+import { Browser } from "../../harness/browser";
 import { startTestServer, type TestServer } from "../support/server";
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { Browser } from "../support/browser";
+import { Browser } from "../../harness/browser";
 import { captureLogs } from "../support/logs";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "../support/redis";
 import { startTestServer, type TestServer } from "../support/server";

@@ -4,34 +4,36 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 import { createCookie } from "@remix-run/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
+import { Browser } from "../../harness/browser";
 import { createApp } from "../../server/app";
 import {
   createSessionId,
   createStoreSessionStorage,
   SessionCookie,
   SessionStoreUnavailableError,
-} from "../../session/core";
-import { SqliteSessionStore } from "../../session/stores/sqlite";
+} from "auto-commit-session";
+import { SqliteSessionStore } from "auto-commit-session/stores/sqlite";
 import { writeSession } from "../../session/stores/store-contract";
-import { Browser } from "../support/browser";
 import { captureLogs } from "../support/logs";
-import { loadAppBuild, TEST_SECRET } from "../support/server";
+import { loadAppBuild, startTestServer, TEST_SECRET } from "../support/server";
 
 /**
  * SQLite busy/locked: another process holds the write lock (BEGIN IMMEDIATE). A commit waits up to
- * busy_timeout for it (SQLite's own bounded retry), then fails with SessionStoreUnavailableError,
- * which the server answers with a 503 page. Reads are not blocked (WAL). The Redis outage is covered
- * by tests/redis-outage.test.ts.
+ * the lock timeout for it, trying again between short waits without holding the event loop, then
+ * fails with SessionStoreUnavailableError, which the server answers with a 503 page. Reads are not
+ * blocked (WAL), nor held up by the waiting commit. The Redis outage is covered by
+ * tests/redis-outage.test.ts.
  */
 
 const BETTER_SQLITE3 = createRequire(import.meta.url).resolve("better-sqlite3");
 
-// The lock holder runs in another process, as another app instance or a backup job would: the
-// store's wait is synchronous, so a holder in this process could never let go during it.
+// The lock holder runs in another process, as another app instance or a backup job would, on a clock
+// and an event loop of its own.
 const HOLDER = `
 const Database = require(process.argv[1]);
 const db = new Database(process.argv[2]);
@@ -91,8 +93,8 @@ const later = () => new Date(Date.now() + 60_000);
 describe("SQLite store under another process's write lock", () => {
   const open: SqliteSessionStore[] = [];
   const holders: WriteLockHolder[] = [];
-  const make = (filename: string, busyTimeout: number) => {
-    const store = new SqliteSessionStore({ filename, busyTimeout, purgeInterval: 0 });
+  const make = (filename: string, lockTimeout: number) => {
+    const store = new SqliteSessionStore({ filename, lockTimeout, purgeInterval: 0 });
     open.push(store);
     return store;
   };
@@ -106,7 +108,7 @@ describe("SQLite store under another process's write lock", () => {
     await Promise.all(open.splice(0).map((store) => store.close()));
   });
 
-  it("waits for a lock released within busy_timeout and then commits", async () => {
+  it("waits for a lock released within the lock timeout and then commits", async () => {
     const filename = tempFile();
     const store = make(filename, 5_000);
     const id = createSessionId();
@@ -120,7 +122,20 @@ describe("SQLite store under another process's write lock", () => {
     expect((await store.read(id))?.data).toEqual({ before: 1, during: 1 });
   });
 
-  it("gives up after busy_timeout with SessionStoreUnavailableError, changes nothing, and recovers", async () => {
+  it("commits the writes that waited together in the order they came, once the lock is released", async () => {
+    const filename = tempFile();
+    const store = make(filename, 5_000);
+    const id = createSessionId();
+    await writeSession(store, id, { set: { before: 1 } }, later());
+
+    const holder = await hold(filename, 300);
+    const writes = [1, 2, 3, 4, 5].map((n) => writeSession(store, id, { set: { last: n, [`w${n}`]: 1 } }, later()));
+    await Promise.all(writes);
+    expect(Date.now()).toBeGreaterThanOrEqual(await holder.releasedAt());
+    expect((await store.read(id))?.data).toEqual({ before: 1, last: 5, w1: 1, w2: 1, w3: 1, w4: 1, w5: 1 });
+  });
+
+  it("gives up after the lock timeout with SessionStoreUnavailableError, changes nothing, and recovers", async () => {
     const filename = tempFile();
     const store = make(filename, 250);
     const id = createSessionId();
@@ -147,12 +162,12 @@ describe("SQLite store under another process's write lock", () => {
 describe("the server while SQLite is locked by another process", () => {
   const logs = captureLogs();
   const filename = tempFile();
-  const store = new SqliteSessionStore({ filename, busyTimeout: 250, purgeInterval: 0 });
+  const store = new SqliteSessionStore({ filename, lockTimeout: 250, purgeInterval: 0 });
   let url: string;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    // The real app, with a store whose busy_timeout is short enough for a test.
+    // The real app, with a store whose lock timeout is short enough for a test.
     const cookie = new SessionCookie(createCookie, {
       name: "__session",
       secrets: [TEST_SECRET],
@@ -206,5 +221,193 @@ describe("the server while SQLite is locked by another process", () => {
       "[session] SQLite session store failed: SQLITE_BUSY",
       "[session] SQLite session store failed: SQLITE_BUSY",
     ]);
+  });
+});
+
+// Reads the session over HTTP from another process, so each answer's time is measured on a clock the
+// server's event loop cannot hold up. One untimed read first (a process's first fetch is slow), then
+// "ready"; for each line on stdin, `count` timed reads `gapMs` apart, printed as one JSON line.
+const READER = `
+const [url, cookie, count, gapMs] = process.argv.slice(1);
+const readOnce = async () => {
+  const sentAt = Date.now();
+  const response = await fetch(url + "/lab/session", { headers: { cookie } });
+  const keys = Object.keys(await response.json().catch(() => ({})));
+  return { sentAt, doneAt: Date.now(), status: response.status, keys };
+};
+readOnce().then(() => {
+  process.stdout.write("ready\\n");
+  require("node:readline").createInterface({ input: process.stdin }).on("line", async () => {
+    const reads = [];
+    for (let i = 0; i < Number(count); i++) {
+      reads.push(await readOnce());
+      await new Promise((resolve) => setTimeout(resolve, Number(gapMs)));
+    }
+    process.stdout.write(JSON.stringify(reads) + "\\n");
+  });
+  process.stdin.once("end", () => process.exit(0));
+});
+`;
+
+interface TimedRead {
+  sentAt: number;
+  doneAt: number;
+  status: number;
+  keys: string[];
+}
+
+/** Another process that reads the session over HTTP, timing each answer. */
+class SessionReader {
+  #child: ChildProcess;
+  #lines: string[] = [];
+  #waiting: ((line: string) => void) | undefined;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    let buffer = "";
+    child.stdout!.on("data", (chunk) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        if (this.#waiting) this.#waiting(line);
+        else this.#lines.push(line);
+      }
+    });
+  }
+
+  /** Starts the reader with `cookie` and waits until its first, untimed read is done. */
+  static async start(url: string, cookie: string, count: number, gapMs: number): Promise<SessionReader> {
+    const child = spawn(process.execPath, ["-e", READER, url, cookie, String(count), String(gapMs)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const reader = new SessionReader(child);
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`reader exited with ${code}`))),
+    );
+    exited.catch(() => {});
+    await Promise.race([reader.#nextLine(), exited]);
+    return reader;
+  }
+
+  /** Makes one round of timed reads and returns them. */
+  async read(): Promise<TimedRead[]> {
+    this.#child.stdin!.write("go\n");
+    return JSON.parse(await this.#nextLine()) as TimedRead[];
+  }
+
+  /** Lets the reader exit. */
+  stop(): void {
+    this.#child.stdin!.end();
+  }
+
+  #nextLine(): Promise<string> {
+    const line = this.#lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    return new Promise((resolve) => {
+      this.#waiting = (next) => {
+        this.#waiting = undefined;
+        resolve(next);
+      };
+    });
+  }
+}
+
+const slowest = (reads: TimedRead[]) => Math.max(...reads.map((read) => read.doneAt - read.sentAt));
+
+/**
+ * Asserts that every read during the lock found the session as it was before, and was answered in far
+ * less time than the lock was held: a wait that held the event loop would hold each read for as long as
+ * the lock, seconds here. The issue's target is 100 ms on top of the same reader's slowest read with no
+ * lock held (`baseline`); that figure is printed, not asserted, because on a machine busy with other
+ * work a plain read alone can take several hundred milliseconds.
+ */
+function expectReadsAnswered(reads: TimedRead[], baseline: TimedRead[], keys: string[]) {
+  const times = reads.map((read) => read.doneAt - read.sentAt);
+  const extra = slowest(reads) - slowest(baseline);
+  console.info(
+    `read times in ms during the lock: ${times.join(", ")}; slowest without it: ${slowest(baseline)}; ` +
+      `${extra <= 100 ? "within" : "over"} the 100 ms target`,
+  );
+  expect(extra, `read times in ms during the lock: ${times.join(", ")}`).toBeLessThan(1_000);
+  for (const read of reads) expect(read).toMatchObject({ status: 200, keys });
+}
+
+describe("the server while a commit waits for another process's write lock", () => {
+  const logs = captureLogs();
+  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  const readers: SessionReader[] = [];
+  afterEach(async () => {
+    for (const reader of readers.splice(0)) reader.stop();
+    await server?.close();
+    server = undefined;
+  });
+
+  /** The event-loop delay while `during` runs, in ms. */
+  async function eventLoopDelay<T>(during: () => Promise<T>): Promise<T & { p99: number; max: number }> {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const result = await during();
+    delay.disable();
+    const measured = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+    console.info(
+      `event-loop delay during the lock wait: p99 ${measured.p99.toFixed(1)} ms, max ${measured.max.toFixed(1)} ms`,
+    );
+    return { ...result, ...measured };
+  }
+
+  it("answers reads while a write waits, and commits the write once the lock is released", async () => {
+    server = await startTestServer({ env: { SESSION_STORE: "sqlite" } });
+    const browser = new Browser(server.url);
+    expect((await browser.fetch("/lab/mark/before")).status).toBe(200);
+    const reader = await SessionReader.start(server.url, browser.cookieHeader, 15, 100);
+    readers.push(reader);
+    const baseline = await reader.read();
+
+    const holder = await WriteLockHolder.start(path.join(server.config.dataDir, "sessions.sqlite"), 3_000);
+    const { reads, written } = await eventLoopDelay(async () => {
+      const write = browser.fetch("/lab/mark/during").then((response) => ({ status: response.status, at: Date.now() }));
+      return { reads: await reader.read(), written: await write };
+    });
+    const releasedAt = await holder.releasedAt();
+
+    expectReadsAnswered(reads, baseline, ["mark:before"]);
+    // Real overlap: every read was answered while the lock was held, and the write saved only after.
+    expect(Math.max(...reads.map((read) => read.doneAt))).toBeLessThan(releasedAt);
+    expect(written.status).toBe(200);
+    expect(written.at).toBeGreaterThanOrEqual(releasedAt);
+    expect(Object.keys(await browser.sessionData()).sort()).toEqual(["mark:before", "mark:during"]);
+    expect(logs.lines).toEqual([]);
+  });
+
+  it("answers reads while a write waits past the deadline, and the write a 503", async () => {
+    server = await startTestServer({ env: { SESSION_STORE: "sqlite", SQLITE_LOCK_TIMEOUT_MS: "2500" } });
+    const browser = new Browser(server.url);
+    expect((await browser.fetch("/lab/mark/before")).status).toBe(200);
+    const reader = await SessionReader.start(server.url, browser.cookieHeader, 15, 100);
+    readers.push(reader);
+    const baseline = await reader.read();
+
+    const holder = await WriteLockHolder.start(path.join(server.config.dataDir, "sessions.sqlite"));
+    try {
+      const startedAt = Date.now();
+      const { reads, written } = await eventLoopDelay(async () => {
+        const write = browser
+          .fetch("/lab/mark/during")
+          .then((response) => ({ status: response.status, at: Date.now() }));
+        return { reads: await reader.read(), written: await write };
+      });
+      expectReadsAnswered(reads, baseline, ["mark:before"]);
+      // Real overlap: every read was answered while the write still waited.
+      expect(Math.max(...reads.map((read) => read.doneAt))).toBeLessThan(written.at);
+      expect(written.status).toBe(503);
+      // It waited out the deadline, no less.
+      expect(written.at - startedAt).toBeGreaterThanOrEqual(2_500);
+    } finally {
+      await holder.release();
+    }
+    expect((await browser.fetch("/lab/mark/after")).status).toBe(200);
+    expect(Object.keys(await browser.sessionData()).sort()).toEqual(["mark:after", "mark:before"]);
+    expect(logs.lines).toEqual(["[session] SQLite session store failed: SQLITE_BUSY"]);
   });
 });

@@ -1,4 +1,4 @@
-import { Browser } from "./browser";
+import { Browser } from "../../harness/browser";
 
 // The Express/Cloudflare parity check: one browser script, replayed on each server, whose
 // transcripts must be equal (tests/cloudflare/parity.test.ts, tests/workers/parity.test.ts).

@@ -7,6 +7,7 @@ import url from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 
 import { createApp } from "../../server/app";
+import { buildFolders } from "../../server/build-folders";
 import { labContextOf, loadConfig, type ServerConfig } from "../../server/config";
 import { originPolicyOf } from "../../server/session-settings";
 import { createSessionStorage, type AppSessionStorage } from "../../server/sessions";
@@ -23,10 +24,12 @@ export interface TestServer {
 
 let build: Promise<ServerBuild> | undefined;
 
-/** The production build of the app, as `npm run build` wrote it. */
+/** The production build of the app, as `npm run build` wrote it (with REMIX_SINGLE_FETCH=on, the single-fetch one). */
 export function loadAppBuild(): Promise<ServerBuild> {
-  const file = path.resolve("build/index.js");
-  if (!fs.existsSync(file)) throw new Error("No build/index.js: run `npm run build` before the tests.");
+  const { serverBuildPath, singleFetch } = buildFolders();
+  const file = path.resolve(serverBuildPath);
+  const command = singleFetch ? "npm run build:single-fetch" : "npm run build";
+  if (!fs.existsSync(file)) throw new Error(`No ${serverBuildPath}: run \`${command}\` before the tests.`);
   build ??= import(/* @vite-ignore */ url.pathToFileURL(file).href);
   return build;
 }

@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startPagesLocal, type PagesLocal } from "../../scripts/pages-local";
-import { Browser, setCookiesFor } from "../support/browser";
+import { Browser, setCookiesFor } from "../../harness/browser";
+import { startPagesLocal, type PagesLocal } from "../../harness/pages-local";
 
-// A Pages project using the Durable Object store through the Worker deployed beside it: the Pages
-// Function (functions/[[path]].js) and the built Worker (build-workers/index.js) run together in one
-// workerd, and the Function's SESSION_DO names the Worker's SessionObject class, as `script_name` does.
+// A Pages project using the Durable Object store through the Worker deployed beside it: the built Pages
+// Function and the built Worker run together in one workerd, and the Function's SESSION_DO names the
+// Worker's SessionObject class, as `script_name` does.
 describe("Cloudflare Pages with SESSION_STORE=durable-object, objects in the Worker beside it", () => {
   let pages: PagesLocal;
   beforeAll(async () => {
     pages = await startPagesLocal({
-      sessionObjects: true,
+      build: inject("cloudflareBuilds").pages,
+      sessionObjects: inject("cloudflareBuilds").workers,
       bindings: { SESSION_STORE: "durable-object", ENVIRONMENT: "test", SESSION_SECRET: "p".repeat(40) },
     });
   }, 180_000);

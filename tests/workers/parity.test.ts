@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startWorkersLocal, type WorkersLocal } from "../../scripts/workers-local";
+import { startWorkersLocal, type WorkersLocal } from "../../harness/workers-local";
 import { runScript } from "../support/parity-script";
 import { startTestServer, TEST_SECRET, type TestServer } from "../support/server";
 
@@ -15,7 +15,10 @@ describe.each([
     // Same secret, same mode (test: no Secure flag on either side), same store family.
     [server, worker] = await Promise.all([
       startTestServer({ env: { SESSION_STORE: express } }),
-      startWorkersLocal({ bindings: { SESSION_STORE: workers, SESSION_SECRET: TEST_SECRET, ENVIRONMENT: "test" } }),
+      startWorkersLocal({
+        build: inject("cloudflareBuilds").workers,
+        bindings: { SESSION_STORE: workers, SESSION_SECRET: TEST_SECRET, ENVIRONMENT: "test" },
+      }),
     ]);
   }, 120_000);
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import { createCookie } from "@remix-run/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { startWorkersLocals, type WorkersLocal } from "../../scripts/workers-local";
-import { SessionCookie } from "../../session/core";
-import { Browser, setCookiesFor } from "../support/browser";
+import { Browser, setCookiesFor } from "../../harness/browser";
+import { startWorkersLocals, type WorkersLocal } from "../../harness/workers-local";
+import { SessionCookie } from "auto-commit-session";
 import { startSlowPost, type SlowPost } from "../support/slow-post";
 
 const SECRET = "workers-test-secret-that-is-at-least-32-characters";
@@ -17,11 +17,12 @@ let url: string;
 let production: WorkersLocal;
 let unconfigured: WorkersLocal;
 beforeAll(async () => {
+  const build = inject("cloudflareBuilds").workers;
   [worker, production, unconfigured] = await startWorkersLocals([
     // Development: no Secure flag over http, and the warnings of rules 6 and 9 are logged.
-    { bindings: { ENVIRONMENT: "development", SESSION_SECRET: SECRET } },
-    { bindings: { SESSION_SECRET: SECRET } },
-    {},
+    { build, bindings: { ENVIRONMENT: "development", SESSION_SECRET: SECRET } },
+    { build, bindings: { SESSION_SECRET: SECRET } },
+    { build },
   ]);
   url = worker.url;
 }, 120_000);
@@ -81,7 +82,7 @@ describe("commit rules on the Worker, Durable Object store", () => {
     expect(others).toEqual([]);
     expect(cookie).toMatch(/; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
     const value = decodeURIComponent(browser.cookie("__session") ?? "");
-    expect(JSON.parse(atob(value.slice(0, value.lastIndexOf("."))))).toMatch(/^[\w-]{32}$/);
+    expect(JSON.parse(atob(value.slice(0, value.lastIndexOf("."))))).toMatch(/^[\w-]{36}$/);
     expect(await browser.sessionData()).toHaveProperty("mark:one");
   });
 

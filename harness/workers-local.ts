@@ -1,13 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { WORKERS_BUILD, type CloudflareBuild } from "./cloudflare-build";
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const WORKER_FILE = path.join(ROOT, "build-workers", "index.js");
-const ASSETS_DIR = path.join(ROOT, "public-workers");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
 export interface WorkersLocalOptions {
@@ -21,11 +21,8 @@ export interface WorkersLocalOptions {
   log?: boolean;
   /** How long to wait for the Worker to answer, in milliseconds. */
   timeoutMs?: number;
-  /**
-   * Serve a copy of the build taken now (the default), so a rebuild by another run cannot reload the
-   * Worker under a test; false serves build-workers/ itself and reloads on every rebuild (previews).
-   */
-  snapshot?: boolean;
+  /** The Worker build to serve; default the project's own (`npm run build:workers`), reloaded on a rebuild. */
+  build?: CloudflareBuild;
 }
 
 export interface WorkersLocal {
@@ -45,25 +42,14 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGTERM");
 });
 
-/** Builds the Worker if it is missing or older than its sources (see scripts/build-cloudflare.mjs). */
-export function ensureWorkersBuild(): void {
-  execFileSync(
-    process.execPath,
-    [path.join(ROOT, "scripts", "build-cloudflare.mjs"), "--target=workers", "--if-stale"],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "inherit", "inherit"],
-    },
-  );
-}
-
 /**
- * Serves the built Worker (build-workers/index.js and public-workers/, as wrangler.jsonc describes
- * them) with `wrangler dev`: workerd on 127.0.0.1, static assets before the Worker, the SessionObject
+ * Serves a built Worker (by default build-workers/index.js and public-workers/, as wrangler.jsonc
+ * describes them) with `wrangler dev`: workerd on 127.0.0.1, static assets before the Worker, the SessionObject
  * Durable Objects with SQLite storage on disk. Offline: no remote bindings, no telemetry.
  */
 export async function startWorkersLocal(options: WorkersLocalOptions = {}): Promise<WorkersLocal> {
-  if (!fs.existsSync(WORKER_FILE)) throw new Error(`No ${WORKER_FILE}: run \`npm run build:workers\`.`);
+  const { serverFile, staticDir } = options.build ?? WORKERS_BUILD;
+  if (!fs.existsSync(serverFile)) throw new Error(`No ${serverFile}: run \`npm run build:workers\`.`);
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), "workers-local-"));
   // Bindings go through a private file, not the command line, where other users could read the secret.
   const envFile = path.join(temp, "bindings.env");
@@ -71,18 +57,15 @@ export async function startWorkersLocal(options: WorkersLocalOptions = {}): Prom
   fs.writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
 
   const port = options.port || (await freePort());
-  const snapshot = options.snapshot ?? true;
-  if (snapshot) {
-    fs.cpSync(path.dirname(WORKER_FILE), path.join(temp, "build"), { recursive: true });
-    fs.cpSync(ASSETS_DIR, path.join(temp, "assets"), { recursive: true });
-  }
   const args = [
     WRANGLER,
     "dev",
     "--config",
     path.join(ROOT, "wrangler.jsonc"),
-    // wrangler.jsonc's "main" and assets directory, or the copy of them.
-    ...(snapshot ? [path.join(temp, "build", "index.js"), "--assets", path.join(temp, "assets")] : []),
+    // wrangler.jsonc's "main" and assets directory, or another build's.
+    serverFile,
+    "--assets",
+    staticDir,
     "--local",
     "--ip",
     "127.0.0.1",

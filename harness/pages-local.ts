@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -6,19 +5,17 @@ import { fileURLToPath } from "node:url";
 
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
 
+import { PAGES_BUILD, type CloudflareBuild } from "./cloudflare-build";
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const FUNCTION_FILE = path.join(ROOT, "functions", "[[path]].js");
-const STATIC_DIR = path.join(ROOT, "public-cloudflare");
-/** The Worker build, whose SessionObject class a Pages project binds through `script_name`. */
-const SESSION_WORKER_FILE = path.join(ROOT, "build-workers", "index.js");
 const SESSION_WORKER = "session-worker";
 
 /**
  * What Pages does around a Function, reduced to one route: it calls `onRequest` with an EventContext
  * whose request is a fresh copy (so the handler may change its headers) and whose env has ASSETS.
  */
-const PAGES_ENTRY = `
-import { onRequest } from "./functions/[[path]].js";
+const pagesEntry = (functionFile: string) => `
+import { onRequest } from "./${path.basename(functionFile)}";
 export default {
   fetch(request, env, ctx) {
     return onRequest({
@@ -40,17 +37,17 @@ export interface PagesLocalOptions {
   bindings?: Record<string, string>;
   /** Bind an in-memory KV namespace as SESSION_KV. */
   kv?: boolean;
+  /** The Pages build to serve; default the project's own (`npm run build:cloudflare`). */
+  build?: CloudflareBuild;
   /**
-   * Run the built Worker (`npm run build:workers`) beside the Function and bind its SessionObject
-   * Durable Objects as SESSION_DO, as `script_name` does for a deployed Pages project.
+   * Run this Worker build (`WORKERS_BUILD` is `npm run build:workers`'s) beside the Function and bind
+   * its SessionObject Durable Objects as SESSION_DO, as `script_name` does for a deployed Pages project.
    */
-  sessionObjects?: boolean;
+  sessionObjects?: CloudflareBuild;
   /** Loopback port; 0 (the default) picks a free one. */
   port?: number;
   /** Show the Function's console output (off: tests provoke errors on purpose). */
   log?: boolean;
-  /** Run `npm run build:cloudflare` first when the build is missing or older than its sources (default true). */
-  build?: boolean;
 }
 
 export interface PagesLocal {
@@ -64,31 +61,23 @@ export interface PagesLocal {
   close(): Promise<void>;
 }
 
-/** Builds the Pages output if it is missing or stale; serialised with any other build (see the script). */
-export function ensureCloudflareBuild(): void {
-  execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-cloudflare.mjs"), "--if-stale"], {
-    cwd: ROOT,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-}
-
 /**
- * Serves the built Pages project (functions/[[path]].js and public-cloudflare/) from workerd, the
+ * Serves a built Pages project (by default functions/[[path]].js and public-cloudflare/) from workerd, the
  * runtime Cloudflare runs, through Miniflare, over HTTP on 127.0.0.1. Every request goes to the
  * Function first, which serves static files through `env.ASSETS` as on Pages without _routes.json.
  */
 export async function startPagesLocal(options: PagesLocalOptions = {}): Promise<PagesLocal> {
-  if (options.build !== false) ensureCloudflareBuild();
-  if (!fs.existsSync(FUNCTION_FILE)) throw new Error(`No ${FUNCTION_FILE}: run \`npm run build:cloudflare\`.`);
-
-  if (options.sessionObjects && !fs.existsSync(SESSION_WORKER_FILE)) {
-    throw new Error(`No ${SESSION_WORKER_FILE}: run \`npm run build:workers\`.`);
+  const { serverFile: functionFile, staticDir } = options.build ?? PAGES_BUILD;
+  if (!fs.existsSync(functionFile)) throw new Error(`No ${functionFile}: run \`npm run build:cloudflare\`.`);
+  const sessionWorkerFile = options.sessionObjects?.serverFile;
+  if (sessionWorkerFile && !fs.existsSync(sessionWorkerFile)) {
+    throw new Error(`No ${sessionWorkerFile}: run \`npm run build:workers\`.`);
   }
   // The Worker that defines the objects binds them itself, so an object can hand a session to another.
-  const sessionWorker = {
+  const sessionWorker = sessionWorkerFile && {
     name: SESSION_WORKER,
-    modulesRoot: path.dirname(SESSION_WORKER_FILE),
-    modules: [{ type: "ESModule" as const, path: SESSION_WORKER_FILE }],
+    modulesRoot: path.dirname(sessionWorkerFile),
+    modules: [{ type: "ESModule" as const, path: sessionWorkerFile }],
     compatibilityDate: compatibilityDate(),
     durableObjects: { SESSION_DO: { className: "SessionObject", useSQLite: true } },
   };
@@ -101,24 +90,28 @@ export async function startPagesLocal(options: PagesLocalOptions = {}): Promise<
     workers: [
       {
         name: "pages",
-        modulesRoot: ROOT,
+        modulesRoot: path.dirname(functionFile),
         modules: [
-          { type: "ESModule", path: path.join(ROOT, "pages-entry.mjs"), contents: PAGES_ENTRY },
-          { type: "ESModule", path: FUNCTION_FILE },
+          {
+            type: "ESModule",
+            path: path.join(path.dirname(functionFile), "pages-entry.mjs"),
+            contents: pagesEntry(functionFile),
+          },
+          { type: "ESModule", path: functionFile },
         ],
         compatibilityDate: compatibilityDate(),
         bindings,
         kvNamespaces: options.kv ? ["SESSION_KV"] : [],
-        durableObjects: options.sessionObjects
+        durableObjects: sessionWorker
           ? { SESSION_DO: { className: "SessionObject", scriptName: SESSION_WORKER, useSQLite: true } }
           : {},
         assets: {
-          directory: STATIC_DIR,
+          directory: staticDir,
           binding: "ASSETS",
           routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
         },
       },
-      ...(options.sessionObjects ? [sessionWorker] : []),
+      ...(sessionWorker ? [sessionWorker] : []),
     ],
     log: new Log(options.log ? LogLevel.INFO : LogLevel.NONE),
     handleRuntimeStdio: options.log

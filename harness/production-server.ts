@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * `server.ts` in production mode as a child process with a data folder chosen by the caller, so a
@@ -30,7 +33,7 @@ export class ProductionServer {
   }): Promise<ProductionServer> {
     const { dataDir, env = {}, timeoutMs = 60_000 } = options;
     const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-      cwd: path.resolve("."),
+      cwd: ROOT,
       env: {
         PATH: process.env.PATH,
         NODE_ENV: "production",

@@ -278,6 +278,11 @@ describe("the Redis settings", () => {
     expect(
       errorOf(() => load({ ...several, REDIS_CLUSTER: "true", SESSION_REDIS_PREFIX: "{app}:" })).message,
     ).toContain('SESSION_REDIS_PREFIX may not hold "{" or "}"');
+    // A single Redis keeps plain keys, so a prefix with braces that worked before clusters still starts.
+    expect(
+      load({ SESSION_STORE: "redis", REDIS_URL: "redis://a:6379", SESSION_REDIS_PREFIX: "{app}:" }).session.redis
+        ?.prefix,
+    ).toBe("{app}:");
     expect(errorOf(() => load({ ...several, REDIS_CLUSTER: "true", REDIS_COMMAND_TIMEOUT_MS: "0" })).message).toContain(
       "REDIS_COMMAND_TIMEOUT_MS must be a whole number",
     );

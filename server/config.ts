@@ -144,9 +144,9 @@ function redisSettings(env: Settings): RedisSettings {
     );
   }
   const prefix = text(env, "SESSION_REDIS_PREFIX") || "session:";
-  if (/[{}]/.test(prefix)) {
+  if (cluster && /[{}]/.test(prefix)) {
     throw new ConfigError(
-      `SESSION_REDIS_PREFIX may not hold "{" or "}": each session's key carries its own hash tag in braces, which places it in Redis Cluster; got "${prefix}".`,
+      `SESSION_REDIS_PREFIX may not hold "{" or "}" on a Redis Cluster: each session's key carries its own hash tag in braces, which places it; got "${prefix}".`,
     );
   }
   return {

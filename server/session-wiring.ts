@@ -61,6 +61,8 @@ export interface AppWithSessionOptions {
  * - `refuseCrossOriginWrites`: a write from another origin gets a 403 before the session is read;
  * - `withLabContext`: the lab's routes learn which store they run against (`context.lab`);
  * - `createAutoCommit`: read the session, run Remix, commit what changed.
+ * The guard is outermost so that the adapters, which guard a bare core by the request's own origin,
+ * recognise it and leave it to judge by `originPolicy` alone.
  */
 export function createAppWithSession(
   storage: AppSessionStorage,

@@ -1,6 +1,7 @@
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/cloudflare";
 
 import type { WithSession } from "../core/auto-commit";
+import { guardedByDefault, type CrossOriginOption } from "../core/same-origin";
 
 /** A Remix server build, or a function returning it. */
 type Build = ServerBuild | (() => ServerBuild | Promise<ServerBuild>);
@@ -15,16 +16,19 @@ export type SessionRequestHandler<Data, FlashData> = (
 /**
  * Remix's plain Workers handler (`createRequestHandler` from `@remix-run/cloudflare`) with a session
  * that commits itself: the session is read before Remix runs and committed on the response it returns.
- * Used as is by a Worker (server.worker.ts), whose static assets never reach it.
+ * Used as is by a Worker (server.worker.ts), whose static assets never reach it. A POST/PUT/PATCH/DELETE
+ * from another origin gets a 403: `crossOrigin` is the guard's `OriginPolicy` (`{}` by default), or
+ * `false` to leave it out; a `withSession` that already is the guard is run as is.
  */
 export function createSessionRequestHandler<Data, FlashData>(
   build: Build,
   mode?: string,
+  crossOrigin?: CrossOriginOption,
 ): SessionRequestHandler<Data, FlashData> {
   const handleRemix = createRequestHandler(build, mode);
   return async (request, withSession, extra = {}) => {
     try {
-      return await withSession(request, (sessionContext) =>
+      return await guardedByDefault(withSession, crossOrigin)(request, (sessionContext) =>
         handleRemix(request, { ...extra, ...sessionContext } as unknown as AppLoadContext),
       );
     } catch (error) {
@@ -54,6 +58,8 @@ export interface SessionPagesFunctionOptions<Env> {
   mode?: string;
   /** Extra values for `context`, beside `session` and `sessionStorage`; defaults to Remix's `{ cloudflare }`. */
   getLoadContext?: (context: PagesEventContext<Env>) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** The cross-origin guard's `OriginPolicy` (`{}` by default), or `false` to leave it out; see `createSessionRequestHandler`. */
+  crossOrigin?: CrossOriginOption;
 }
 
 /**
@@ -64,8 +70,8 @@ export interface SessionPagesFunctionOptions<Env> {
 export function createPagesFunction<Env, Data, FlashData>(
   options: SessionPagesFunctionOptions<Env>,
 ): (context: PagesEventContext<Env>, withSession: WithSession<Data, FlashData>) => Promise<Response> {
-  const { build, mode, getLoadContext = pagesLoadContext } = options;
-  const handleRequest = createSessionRequestHandler<Data, FlashData>(build, mode);
+  const { build, mode, getLoadContext = pagesLoadContext, crossOrigin } = options;
+  const handleRequest = createSessionRequestHandler<Data, FlashData>(build, mode, crossOrigin);
   return async function onRequest(context, withSession) {
     const asset = await staticAsset(context);
     if (asset) return asset;

@@ -161,13 +161,25 @@ function withSessionCookie(response: Response, setCookie?: string): Response {
 /**
  * A data redirect of a request that changed the session, marked so that Remix's client reloads the
  * data of every route on the page. Remix marks one itself only when the redirect set a cookie, and it
- * looks before the session is saved; a write that keeps the session's id sends no cookie at all.
+ * looks before the session is saved; a write that keeps the session's id sends no cookie at all. A
+ * request of no known data kind is marked on any 3xx with a `Location`.
  */
 async function revalidateAfterRedirect(request: Request, response: Response): Promise<Response> {
   const kind = dataRequestKind(request);
   if (kind === "single-fetch") return (await withSingleFetchRevalidation(response)) ?? response;
-  if (kind !== "data" || !response.headers.has("X-Remix-Redirect")) return response;
+  const marked =
+    kind === "data"
+      ? response.headers.has("X-Remix-Redirect")
+      : // React Router 7 hands middleware a request rebuilt without `.data` (unless
+        // future.v8_passThroughRequests is on), so a data redirect looks like a document one here;
+        // it reads this header on a plain 3xx, and a browser following a document redirect ignores it.
+        isRedirect(response);
+  if (!marked) return response;
   const headers = new Headers(response.headers);
   headers.set("X-Remix-Revalidate", "yes");
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function isRedirect(response: Response): boolean {
+  return response.status >= 300 && response.status < 400 && response.headers.has("Location");
 }

@@ -12,7 +12,10 @@ import { trackingOf, TrackedSession } from "./tracked-session";
  * other that passes Remix's `isSession` (one from `createSession`, say) is taken as a session whose
  * every key was written, under its id when that is one of ours.
  */
-export function adopt<Data, FlashData>(session: unknown): TrackedSession<Data, FlashData> {
+export function adopt<Data, FlashData>(
+  session: unknown,
+  nextId: (oldId: string) => string = () => createSessionId(),
+): TrackedSession<Data, FlashData> {
   if (session instanceof TrackedSession) return session as TrackedSession<Data, FlashData>;
   if (!isRemixSession(session)) {
     throw new TypeError("commitSession/destroySession expects a Remix Session (one that passes isSession)");
@@ -24,7 +27,7 @@ export function adopt<Data, FlashData>(session: unknown): TrackedSession<Data, F
     {},
     {
       storedId: id || null,
-      createId: () => createSessionId(id),
+      createId: () => nextId(id),
     },
   );
   for (const [key, value] of Object.entries(foreign.data)) tracked.set(key, value);

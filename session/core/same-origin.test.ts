@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { SessionContext, WithSession } from "./auto-commit";
-import { isCrossOriginWrite, refuseCrossOriginWrites, type OriginPolicy } from "./same-origin";
+import { guardedByDefault, isCrossOriginWrite, refuseCrossOriginWrites, type OriginPolicy } from "./same-origin";
 
 /**
  * A request as the Express adapter hands it over: the URL's scheme from `req.protocol`, and the
@@ -197,5 +197,36 @@ describe("refuseCrossOriginWrites", () => {
     expect(await (await guarded(own, ok)).text()).toBe("ran");
     expect(await (await guarded(read, ok)).text()).toBe("ran");
     expect(seen).toEqual(["POST /cart", "GET /cart"]);
+  });
+});
+
+describe("guardedByDefault, as every adapter applies it", () => {
+  const ran: WithSession<unknown, unknown> = async (_request, handler) =>
+    handler({} as SessionContext<unknown, unknown>);
+  const ok = async () => new Response("ran");
+  const crossSite = () =>
+    new Request("http://shop.example/cart", {
+      method: "POST",
+      headers: { Host: "shop.example", Origin: "https://evil.example" },
+    });
+  const proxied = () =>
+    new Request("http://10.0.0.5/cart", {
+      method: "POST",
+      headers: { Host: "10.0.0.5", Origin: "https://shop.example" },
+    });
+
+  it("refuses cross-origin writes when given no option", async () => {
+    expect((await guardedByDefault(ran)(crossSite(), ok)).status).toBe(403);
+  });
+
+  it("lets them through only when told crossOrigin: false", async () => {
+    expect((await guardedByDefault(ran, false)(crossSite(), ok)).status).toBe(200);
+  });
+
+  it("adds no second guard around one already applied, so the first one's policy alone judges", async () => {
+    const appGuard = refuseCrossOriginWrites(ran, { appOrigin: "https://shop.example" });
+    // A second guard judging by Host would refuse this write, which the app's policy accepts.
+    expect((await guardedByDefault(appGuard)(proxied(), ok)).status).toBe(200);
+    expect((await guardedByDefault(ran)(proxied(), ok)).status).toBe(403);
   });
 });

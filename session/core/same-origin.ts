@@ -36,17 +36,42 @@ export function isCrossOriginWrite(request: Request, policy: OriginPolicy = {}):
 /**
  * `withSession` behind the cross-origin guard: a POST/PUT/PATCH/DELETE from another origin (see
  * `isCrossOriginWrite`) gets a 403 before the session is read, so a forged cross-site request cannot
- * use the session cookie. An app that must take credentialed writes from another origin leaves this
- * wrapper out and brings its own CSRF defence.
+ * use the session cookie. The adapters apply it by default (their `crossOrigin` option); an app that
+ * must take credentialed writes from another origin passes `crossOrigin: false` and brings its own
+ * CSRF defence.
  */
 export function refuseCrossOriginWrites<Data, FlashData>(
   withSession: WithSession<Data, FlashData>,
   policy: OriginPolicy = {},
 ): WithSession<Data, FlashData> {
-  return async function sameOriginWrites(request, handler) {
+  const guarded: WithSession<Data, FlashData> = async function sameOriginWrites(request, handler) {
     if (isCrossOriginWrite(request, policy)) return crossOriginResponse();
     return withSession(request, handler);
   };
+  GUARDED.add(guarded);
+  return guarded;
+}
+
+/**
+ * What the adapters' `crossOrigin` option takes: the policy their guard judges by (`{}`, the
+ * request's own origin, when left out), or `false` for an app that brings its own CSRF defence.
+ */
+export type CrossOriginOption = OriginPolicy | false;
+
+// Lets the adapters tell a stack that already starts with the guard (the template's, with its
+// APP_ORIGIN policy) from a bare core, so the first is not judged a second time by another policy.
+const GUARDED = new WeakSet<object>();
+
+/**
+ * `withSession` as the adapters run it: behind `refuseCrossOriginWrites` with `option` as its policy,
+ * unless `option` is `false` or `withSession` already is such a guard.
+ */
+export function guardedByDefault<Data, FlashData>(
+  withSession: WithSession<Data, FlashData>,
+  option: CrossOriginOption = {},
+): WithSession<Data, FlashData> {
+  if (option === false || GUARDED.has(withSession)) return withSession;
+  return refuseCrossOriginWrites(withSession, option);
 }
 
 /** The answer to a refused cross-origin write: nothing was read, run or saved. */

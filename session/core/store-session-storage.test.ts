@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { MemorySessionStore } from "../stores/memory";
 
 import { SessionCookie } from "./cookie";
+import { ID_TAG_LENGTH } from "./id";
 import { createStoreSessionStorage } from "./store-session-storage";
 
 const HOUR = 60 * 60;
@@ -134,5 +135,36 @@ describe("sign-out", () => {
     session.regenerateId();
     expect(session.id).toBe("");
     expect(await storage.save(session)).toBeNull();
+  });
+});
+
+describe("the id a sign-in or sign-out makes", () => {
+  async function newIdAfter(placesByIdTag: boolean, act: "regenerateId" | "destroy") {
+    const store = Object.assign(new MemorySessionStore(), { placesByIdTag });
+    const storage = createStoreSessionStorage({ cookie: cookieFor(["s1"]), store });
+    const first = await storage.getSession(null);
+    first.set("a", 1);
+    const header = cookieHeader((await storage.save(first))!);
+    const session = await storage.getSession(header);
+    session[act]();
+    session.set("b", 2);
+    await storage.save(session);
+    return { before: first.id, after: session.id };
+  }
+
+  it("shares nothing with the old id on a store that does not place sessions by tag", async () => {
+    for (const act of ["regenerateId", "destroy"] as const) {
+      const { before, after } = await newIdAfter(false, act);
+      expect(after).not.toBe(before);
+      expect(after.slice(0, ID_TAG_LENGTH)).not.toBe(before.slice(0, ID_TAG_LENGTH));
+    }
+  });
+
+  it("keeps the old id's tag, and only the tag, on a store that places sessions by it (Redis Cluster)", async () => {
+    for (const act of ["regenerateId", "destroy"] as const) {
+      const { before, after } = await newIdAfter(true, act);
+      expect(after.slice(0, ID_TAG_LENGTH)).toBe(before.slice(0, ID_TAG_LENGTH));
+      expect(after.slice(ID_TAG_LENGTH)).not.toBe(before.slice(ID_TAG_LENGTH));
+    }
   });
 });

@@ -50,6 +50,8 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
   const expiries = new WeakMap<object, number>();
 
   const durationOf = (lifetime: Lifetime | null) => lifetimeMs(lifetime, cookie.maxAge, browserLifetime);
+  // A new id keeps the old one's tag only for a store that places sessions by it (Redis Cluster).
+  const nextId = (oldId: string | null) => createSessionId(store.placesByIdTag ? oldId : null);
   const fresh = () => new TrackedSession<Data, FlashData>("", {}, { storedId: null, createId: createSessionId });
 
   /**
@@ -72,7 +74,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     });
 
     // Signed out: what was read goes, and what the request set afterwards starts a session of its own.
-    if (destroyed) return { plan: plan(hasChanges(changes) ? createSessionId(readId) : null), renew: true };
+    if (destroyed) return { plan: plan(hasChanges(changes) ? nextId(readId) : null), renew: true };
 
     // New: stored once it holds something, or when a hand-written commit asks.
     if (readId === null) {
@@ -147,8 +149,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       if (!stored) return fresh();
       const session = new TrackedSession<Data, FlashData>(id, stored.data, {
         storedId: id,
-        // A regenerated id keeps the old one's tag, so both keys of the move share a Redis Cluster slot.
-        createId: () => createSessionId(id),
+        createId: () => nextId(id),
         stale: parsed.stale,
         lifetime: stored.lifetime,
       });
@@ -170,7 +171,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     },
 
     async commitSession(session, serializeOptions) {
-      const tracked = adopt<Data, FlashData>(session);
+      const tracked = adopt<Data, FlashData>(session, nextId);
       const lifetime = lifetimeFromOptions(serializeOptions, now);
       if (lifetime !== null) tracked.setLifetime(lifetime);
       // Remix's contract: committing an untouched new session still creates it.
@@ -178,7 +179,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     },
 
     async destroySession(session, serializeOptions) {
-      const tracked = adopt<Data, FlashData>(session);
+      const tracked = adopt<Data, FlashData>(session, nextId);
       tracked.destroy();
       // A destroy is never refused: a session already gone is what sign-out wants.
       await write(tracked, { byHand: true });

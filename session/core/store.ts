@@ -66,6 +66,12 @@ export interface SessionStore {
   commit(plan: CommitPlan): Promise<CommitResult>;
   /** Releases connections, timers and file handles. */
   close(): Promise<void>;
+  /**
+   * True when the store places a session by its id's tag (Redis Cluster): a regenerated id then keeps
+   * the tag, so the old and the new key share a shard. Elsewhere every id is wholly fresh, so nothing in
+   * an id links a browser's session before and after a sign-in or sign-out.
+   */
+  readonly placesByIdTag?: boolean;
 }
 
 /** Encodes a lifetime for a store's text or number column: "" default, "browser", or seconds. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The packaged-adoption test: an existing Remix 2 Express app adopts these sessions from the packed
-// tarball with exactly the lines session/README.md shows, and keeps 50 concurrent writes to one session.
+// tarball with exactly the lines session/README.md shows, keeps 50 concurrent writes to one session and
+// refuses a cross-origin write.
 //
 // It packs the package (`npm pack`, whose prepare builds dist/), writes a small Remix 2.17.5 app built
 // with the classic compiler into a folder outside the repository, installs it (one `npm install`, from
@@ -87,11 +88,14 @@ export default function App() {
   );
 }
 `,
-  // One key per request; the answer says what this request's session held after its write.
+  // One key per request; the answer says what this request's session held after its write. The
+  // action lets the cross-origin POST below reach a route that would write if it ran.
   "app/routes/write.$key.jsx": () => `export async function loader({ params, context }) {
   context.session.set(\`mark:\${params.key}\`, new Date().toISOString());
   return Response.json({ id: context.session.id || null });
 }
+
+export const action = loader;
 `,
   "app/routes/keys.jsx": () => `export async function loader({ context }) {
   return Response.json(Object.keys(context.session.data).filter((key) => key.startsWith("mark:")));
@@ -181,8 +185,23 @@ try {
   const kept = await (await fetch(`${base}/keys`, { headers: { Cookie: cookie } })).json();
   const missing = Array.from({ length: WRITES }, (_, i) => `mark:${i}`).filter((key) => !kept.includes(key));
   if (missing.length > 0) throw new Error(`${missing.length} of ${WRITES} concurrent writes were lost: ${missing}`);
+
+  // A forged write from another site, with the session cookie riding along. A data request, which
+  // Remix's own document-post Origin check does not cover, so only the package's guard can refuse it.
+  const forged = await fetch(`${base}/write/forged?_data=${encodeURIComponent("routes/write.$key")}`, {
+    method: "POST",
+    headers: { Cookie: cookie, Origin: "http://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+    body: "",
+  });
+  if (forged.status !== 403) throw new Error(`a cross-origin POST answered ${forged.status}, not 403`);
+  if (forged.headers.get("set-cookie")) throw new Error("a refused cross-origin POST set a cookie");
+  const after = await (await fetch(`${base}/keys`, { headers: { Cookie: cookie } })).json();
+  if (after.includes("mark:forged") || after.length !== kept.length) {
+    throw new Error(`a refused cross-origin POST changed the session: ${after.length} keys, ${kept.length} before`);
+  }
   console.log(
-    `ok: the packed package, wired in with the README's lines, kept ${WRITES} of ${WRITES} concurrent writes`,
+    `ok: the packed package, wired in with the README's lines, kept ${WRITES} of ${WRITES} concurrent writes` +
+      " and refused a cross-origin write with a 403",
   );
 } finally {
   server?.kill();

@@ -178,6 +178,11 @@ export class RedisSessionStore implements SessionStore {
     return new RedisSessionStore(connection, prefix, maxBytes, hashTagged);
   }
 
+  /** On a cluster, sessions are placed by their id's tag, which a regenerate keeps. */
+  get placesByIdTag(): boolean {
+    return this.#hashTagged;
+  }
+
   /**
    * The Redis key of a session id. On a cluster it is `<prefix>{<tag>}<rest of the id>`: Redis Cluster
    * places a key by the text in braces, and a regenerated id keeps its tag, so the old and new key share

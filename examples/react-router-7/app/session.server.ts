@@ -1,12 +1,6 @@
 import path from "node:path";
 
-import {
-  createAutoCommit,
-  createStoreSessionStorage,
-  refuseCrossOriginWrites,
-  SessionCookie,
-  type SessionContext,
-} from "auto-commit-session";
+import { createAutoCommit, createStoreSessionStorage, SessionCookie, type SessionContext } from "auto-commit-session";
 import { createSessionMiddleware } from "auto-commit-session/react-router";
 import { SqliteSessionStore } from "auto-commit-session/stores/sqlite";
 import { createContext, createCookie } from "react-router";
@@ -58,10 +52,11 @@ export const sessionContext = createContext<AppSessionContext>();
 
 /**
  * Reads the session before the routes run and commits what they changed; the root route exports it.
- * A POST, PUT, PATCH or DELETE from another origin gets a 403 before the session is read.
+ * A POST, PUT, PATCH or DELETE from another origin gets a 403 before the session is read (the
+ * middleware's default; behind a proxy that rewrites Host, pass `crossOrigin: { appOrigin }`).
  */
 export const sessionMiddleware = createSessionMiddleware({
-  withSession: refuseCrossOriginWrites(createAutoCommit({ storage: sessionStorage })),
+  withSession: createAutoCommit({ storage: sessionStorage }),
   context: sessionContext,
 });
 

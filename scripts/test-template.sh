@@ -80,6 +80,8 @@ APP="$WORK/$APP_NAME"
 cd "$APP"
 
 step 600 "npm run build" npm run build
+# The single-fetch build too: the unit tests run the commit rules against both (README, Single fetch).
+step 600 "npm run build:single-fetch" npm run build:single-fetch
 step 600 "npm run typecheck" npm run typecheck
 step 600 "npm run lint" npm run lint
 step 1200 "npm run test:unit" npm run test:unit

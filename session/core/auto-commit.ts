@@ -72,9 +72,11 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
 
     // Read before the save, which starts the changes afresh.
     const changed = tracking.modified;
+    // A cookie the app set by hand (commitSession/destroySession) wins over ours.
+    const handCookie = storage.cookie.findIn(response.headers.getSetCookie());
     let setCookie: string | null;
     try {
-      setCookie = await save(session, response);
+      setCookie = await save(session, response, handCookie);
     } catch (error) {
       tracking.seal(onLateChange);
       if (error instanceof SessionInterruptedError && SAFE_METHODS.has(request.method)) {
@@ -93,17 +95,19 @@ export function createAutoCommit<Data = SessionData, FlashData = Data>(
     }
     const answer = setCookie
       ? withSessionCookie(response, setCookie)
-      : storage.cookie.findIn(response.headers.getSetCookie())
+      : handCookie !== null
         ? withSessionCookie(response)
         : response;
     return changed ? revalidateAfterRedirect(request, answer) : answer;
   };
 
   /** Saves the request's changes; the Set-Cookie value to append, or null. */
-  async function save(session: TrackedSession<Data, FlashData>, response: Response): Promise<string | null> {
+  async function save(
+    session: TrackedSession<Data, FlashData>,
+    response: Response,
+    handCookie: string | null,
+  ): Promise<string | null> {
     if (response.status >= 500 && !commitOnServerError) return null;
-    // A cookie the app set by hand (commitSession/destroySession) wins over ours.
-    const handCookie = storage.cookie.findIn(response.headers.getSetCookie());
     if (handCookie === null) return storage.save(session);
     const dropped = await storage.saveBeside(session, handCookie);
     if (dropped.length > 0) onDroppedChanges?.(dropped);
@@ -165,6 +169,8 @@ function withSessionCookie(response: Response, setCookie?: string): Response {
  * request of no known data kind is marked on any 3xx with a `Location`.
  */
 async function revalidateAfterRedirect(request: Request, response: Response): Promise<Response> {
+  // Every redirect Remix answers carries one of these; most responses are not redirects.
+  if (!response.headers.has("Location") && !response.headers.has("X-Remix-Redirect")) return response;
   const kind = dataRequestKind(request);
   if (kind === "single-fetch") return (await withSingleFetchRevalidation(response)) ?? response;
   const marked =

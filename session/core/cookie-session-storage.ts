@@ -43,7 +43,6 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
 ): AutoSessionStorage<Data, FlashData> {
   const { cookie, rollingInterval = 0, browserLifetime = DEFAULT_BROWSER_LIFETIME, now = () => Date.now() } = options;
   const noId = () => "";
-  const expiries = new WeakMap<object, number>();
 
   const durationOf = (lifetime: Lifetime | null) => lifetimeMs(lifetime, cookie.maxAge, browserLifetime);
 
@@ -62,7 +61,7 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
       throw new SessionTooLargeError("The session cookie", header.length, COOKIE_SIZE_LIMIT);
     }
     tracking.markSaved("");
-    expiries.set(session, expires);
+    tracking.expires = expires;
     return header;
   }
 
@@ -80,8 +79,8 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
         createId: noId,
         stale: parsed!.stale,
         lifetime: payload.l ?? null,
+        expires: payload.e,
       });
-      expiries.set(session, payload.e);
       return session;
     },
 
@@ -91,7 +90,7 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
         tracking.markSaved(null);
         return cookie.clear();
       }
-      const due = rollingDue(expiries.get(session), durationOf(tracking.lifetime), rollingInterval, now());
+      const due = rollingDue(tracking.expires, durationOf(tracking.lifetime), rollingInterval, now());
       if (!tracking.modified && !tracking.stale && !due) return null;
       return serialize(session);
     },

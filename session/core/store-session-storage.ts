@@ -46,8 +46,6 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     browserLifetime = DEFAULT_BROWSER_LIFETIME,
     now = () => Date.now(),
   } = options;
-  // Remembered per session object: the expiry the store reported when the request read it.
-  const expiries = new WeakMap<object, number>();
 
   const durationOf = (lifetime: Lifetime | null) => lifetimeMs(lifetime, cookie.maxAge, browserLifetime);
   // A new id keeps the old one's tag only for a store that places sessions by it (Redis Cluster).
@@ -82,7 +80,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
       return { plan: plan(tracking.id || createSessionId()), renew: true };
     }
 
-    const storedExpiry = expiries.get(session);
+    const storedExpiry = tracking.expires;
     const due = rollingDue(storedExpiry, durationOf(lifetime), rollingInterval, now());
     const sameCookie = !tracking.regenerated && !tracking.lifetimeChanged && !tracking.stale && !due;
     if (!tracking.modified && sameCookie && !force) return null;
@@ -111,7 +109,7 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
     const { plan, renew } = planned;
     await commit(session, plan, byHand);
     if (plan.id === null) return cookie.clear(serializeOptions);
-    expiries.set(session, plan.expires.getTime());
+    trackingOf(session).expires = plan.expires.getTime();
     if (!renew) return null;
     return cookie.serialize(plan.id, plan.lifetime, serializeOptions);
   }
@@ -152,8 +150,8 @@ export function createStoreSessionStorage<Data = SessionData, FlashData = Data>(
         createId: () => nextId(id),
         stale: parsed.stale,
         lifetime: stored.lifetime,
+        expires: stored.expires.getTime(),
       });
-      expiries.set(session, stored.expires.getTime());
       return session;
     },
 

@@ -15,6 +15,8 @@ interface TrackedSessionOptions {
   stale?: boolean;
   /** The lifetime the session was stored with; null for the storage's default. */
   lifetime?: Lifetime | null;
+  /** When the stored session stops opening (Unix ms), as the store reported it; absent for a new one. */
+  expires?: number;
 }
 
 /** What `get(key)` returns, as Remix's `Session` types it. */
@@ -28,7 +30,10 @@ const isFlashKey = (key: string) => key.startsWith("__flash_") && key.endsWith("
 
 /** The flash entries among a session's values. */
 function flashesOf(values: Map<string, unknown>): Map<string, unknown> {
-  return new Map([...values].filter(([key]) => isFlashKey(key)));
+  // A loop rather than a filtered copy: this runs on every request, and most sessions hold no flash.
+  const flashes = new Map<string, unknown>();
+  for (const [key, value] of values) if (isFlashKey(key)) flashes.set(key, value);
+  return flashes;
 }
 
 /**
@@ -56,6 +61,8 @@ export class SessionTracking {
   lifetimeChanged = false;
   /** True when the cookie was signed with an older secret and must be re-signed. */
   stale: boolean;
+  /** When the stored session stops opening (Unix ms), as read or last saved; undefined until the store holds it. */
+  expires: number | undefined;
   /** True once a hand-written `commitSession`/`destroySession` saved this session. */
   savedByHand = false;
   /** True when a commit found the session signed out or moved by another request, and saved nothing. */
@@ -75,6 +82,7 @@ export class SessionTracking {
     this.#createId = options.createId;
     this.stale = options.stale ?? false;
     this.lifetime = options.lifetime ?? null;
+    this.expires = options.expires;
   }
 
   /** True when committing would change anything: data, id, lifetime or existence. */
@@ -165,12 +173,13 @@ export class SessionTracking {
   }
 }
 
-// The tracking behind each session, reachable by the storages that import this module, never by a route.
-const trackings = new WeakMap<object, SessionTracking>();
+// Set by TrackedSession's static block, the one place that can read its private field: the storages
+// that import this module reach the tracking, a route never does.
+let trackingIn: (session: object) => SessionTracking | undefined;
 
 /** The storage's record of what the request did to `session`, a `TrackedSession`. */
 export function trackingOf(session: object): SessionTracking {
-  const tracking = trackings.get(session);
+  const tracking = trackingIn(session);
   if (!tracking) throw new TypeError("Not a session this stack made: only a TrackedSession has a tracking record");
   return tracking;
 }
@@ -183,9 +192,12 @@ export function trackingOf(session: object): SessionTracking {
 export class TrackedSession<Data = SessionData, FlashData = Data> implements Session<Data, FlashData> {
   readonly #tracking: SessionTracking;
 
+  static {
+    trackingIn = (session) => (#tracking in session ? (session as TrackedSession).#tracking : undefined);
+  }
+
   constructor(id: string, data: SessionRecord, options: TrackedSessionOptions) {
     this.#tracking = new SessionTracking(id, data, options);
-    trackings.set(this, this.#tracking);
   }
 
   /** The session's id: "" until it is first saved, as in Remix; it changes on `regenerateId()` and `destroy()`. */

@@ -73,6 +73,8 @@ export class SqliteSessionStore implements SessionStore {
     // Holds every interior page of both b-trees up to about ten million sessions, so a commit misses
     // the cache at most on the leaves it touches. Memory is taken as pages are read, up to 16 MiB.
     this.#db.pragma("cache_size = -16384");
+    // On a file of an earlier release this takes seconds at a million sessions, in short transactions
+    // that other processes' commits interleave with; each may wait for the lock the whole deadline.
     prepareSessionsTable(this.#db);
     this.#statements = {
       read: this.#db.prepare<[string, number], SessionRow>(

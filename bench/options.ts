@@ -23,7 +23,9 @@ export interface BenchOptions {
   /** Server processes sharing one store in the lost-writes runs. */
   lostWritesProcesses: number[];
   growthSizes: number[];
+  /** Applies timed per table size, split over `growthRounds` rounds. */
   growthApplies: number;
+  growthRounds: number;
   /** Calls per microbenchmark measurement; each operation is measured `microRounds` times. */
   microIterations: number;
   microRounds: number;
@@ -88,6 +90,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         lostWritesProcesses: [1, 2],
         growthSizes: [1_000],
         growthApplies: 200,
+        growthRounds: 1,
         microIterations: 200,
         microRounds: 1,
         profileIterations: 300,
@@ -106,6 +109,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         lostWritesProcesses: [1, 2],
         growthSizes: [1_000, 100_000, 1_000_000],
         growthApplies: 5_000,
+        growthRounds: 5,
         microIterations: 10_000,
         microRounds: 3,
         profileIterations: 20_000,

@@ -1,5 +1,5 @@
 /** The shape of one run's results (results.json), shared by the phases, the report and the chart. */
-import type { GrowthResult } from "./growth";
+import type { GrowthRatio, GrowthResult } from "./growth";
 import type { LostWritesResult } from "./lost-writes";
 import type { MicroResults } from "./micro";
 import type { BenchSettings } from "./options";
@@ -51,14 +51,6 @@ export interface MicroReport extends MicroResults {
   templateCpuMicros: number | null;
   /** Where that figure comes from. */
   templateSource: string;
-}
-
-/** The SQLite commit cost with the largest table divided by the cost with the smallest. */
-export interface GrowthRatio {
-  mean: number;
-  p50: number;
-  largest: number;
-  smallest: number;
 }
 
 /** Everything one run produced; results.json holds exactly this. Sections of phases not run are absent. */

@@ -11,7 +11,7 @@ import { importBuild } from "../server/build";
 
 import { ensureBuild } from "./build";
 import { isWorker, LOST_WRITES_SERVERS, NEVER_LOSE_WRITES, ROWS, SERVERS } from "./catalog";
-import { measureGrowth } from "./growth";
+import { growthRatio, measureGrowth } from "./growth";
 import { measureLostWrites } from "./lost-writes";
 import { measureMicro } from "./micro";
 import { parseOptions, settingsOf, type BenchOptions, type PhaseName } from "./options";
@@ -184,21 +184,12 @@ async function growthPhase({ options, workDir, results }: BenchContext): Promise
   const growth = await measureGrowth({
     sizes: options.growthSizes,
     applies: options.growthApplies,
+    rounds: options.growthRounds,
     dir: path.join(workDir, "growth"),
     log,
   });
-  const smallest = growth[0];
-  const largest = growth[growth.length - 1];
   results.growth = growth;
-  results.growthRatio =
-    smallest && largest && largest !== smallest
-      ? {
-          mean: largest.meanMicros / smallest.meanMicros,
-          p50: largest.p50Micros / smallest.p50Micros,
-          largest: largest.sessions,
-          smallest: smallest.sessions,
-        }
-      : null;
+  results.growthRatio = growthRatio(growth);
 }
 
 /**

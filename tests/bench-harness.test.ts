@@ -8,6 +8,7 @@ import { staleBuildReason } from "../bench/build";
 import { renderChart } from "../bench/chart";
 import { parseStat } from "../bench/cpu";
 import { flameTree, hotFunctions, type CpuProfile } from "../bench/flame-graph";
+import { growthRatio, type GrowthResult } from "../bench/growth";
 import { measureLostWrites } from "../bench/lost-writes";
 import { parseOptions } from "../bench/options";
 import { ProcessGroup, ServerProcess } from "../bench/processes";
@@ -245,13 +246,14 @@ describe("bench targets", () => {
         lostWritesRounds: 1,
         growthSizes: [1000],
         growthApplies: 10,
+        growthRounds: 1,
         microIterations: 10,
         microRounds: 1,
         profileIterations: 10,
       },
       throughput,
       lostWrites: [lostEntry("stack-sqlite", 64)],
-      growth: [{ sessions: 1000, applies: 10, fillSeconds: 0, meanMicros: 50, p50Micros: 40, p99Micros: 90 }],
+      growth: [growthOf(1000, [50], [45])],
       growthRatio: null,
       targets: [],
     };
@@ -268,6 +270,48 @@ describe("bench targets", () => {
     expect(markdown).toContain("odd rounds 1 → 6, even rounds 6 → 1");
     expect(markdown).toContain("64/64 (100.0%)");
     expect(markdown).toContain("1-minute load average during these rounds: 2.0 (1.5–3.0)");
+  });
+});
+
+/** A growth result with the given per-round means and CPU, µs. */
+function growthOf(sessions: number, roundMeanMicros: number[], roundCpuMicros: number[]): GrowthResult {
+  const mean = roundMeanMicros.reduce((sum, value) => sum + value, 0) / roundMeanMicros.length;
+  return {
+    sessions,
+    applies: 10 * roundMeanMicros.length,
+    fillSeconds: 0,
+    meanMicros: mean,
+    p50Micros: mean,
+    p99Micros: 2 * mean,
+    roundMeanMicros,
+    roundCpuMicros,
+  };
+}
+
+describe("bench growth ratio", () => {
+  it("divides the largest table's cost by the smallest's within each round, so a loaded round cancels out", () => {
+    // Round 2 ran with the machine twice as loaded, for both sizes alike.
+    const ratio = growthRatio([
+      growthOf(1_000, [30, 60, 30], [40, 80, 40]),
+      growthOf(1_000_000, [42, 84, 45], [60, 120, 56]),
+    ]);
+    expect(ratio).toMatchObject({ largest: 1_000_000, smallest: 1_000 });
+    expect(ratio!.mean).toEqual({ median: 1.4, min: 1.4, max: 1.5 });
+    expect(ratio!.cpu).toEqual({ median: 1.5, min: 1.4, max: 1.5 });
+    expect(growthRatio([growthOf(1_000, [30], [40])])).toBeNull();
+  });
+
+  it("judges the 1.5× target on the median round's mean-time ratio", () => {
+    const within = growthRatio([
+      growthOf(1_000, [30, 30, 30], [1, 1, 1]),
+      growthOf(1_000_000, [45, 44, 90], [1, 1, 1]),
+    ]);
+    const over = growthRatio([growthOf(1_000, [30, 30, 30], [1, 1, 1]), growthOf(1_000_000, [46, 50, 40], [1, 1, 1])]);
+    const verdict = (growthRatioValue: typeof within) =>
+      evaluateTargets({ mode: "full", growthRatio: growthRatioValue }).find((target) => target.id === "sqlite-growth")!;
+    expect(verdict(within).status).toBe("met");
+    expect(verdict(over).status).toBe("missed");
+    expect(verdict(over).detail).toContain("mean time 1.53×");
   });
 });
 

@@ -4,7 +4,7 @@
 //   HOST            interface to listen on (127.0.0.1; 0.0.0.0 in a container)
 //   DATA_DIR        folder of the SQLite session database (data)
 //   SESSION_SECRET  signs the session cookie; required in production
-//   LAB_ROUTES      serve /lab/mark/:key and /lab/session (off in production unless set)
+//   LAB_ROUTES      serve /lab/mark/:key, /lab/session and /lab/bounce (off in production unless set)
 import fs from "node:fs";
 
 import { createRequestHandler } from "@react-router/express";

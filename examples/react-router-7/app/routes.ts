@@ -8,4 +8,5 @@ export default [
   // The template's lab API, answered only when LAB_ROUTES=on.
   route("lab/mark/:key", "routes/lab.mark.$key.ts"),
   route("lab/session", "routes/lab.session.ts"),
+  route("lab/bounce", "routes/lab.bounce.tsx"),
 ] satisfies RouteConfig;

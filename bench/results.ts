@@ -40,7 +40,8 @@ export interface TargetResult {
   id: string;
   /** The target in words. */
   statement: string;
-  status: "met" | "missed" | "pending" | "not checked";
+  /** "unresolved": the rounds fell on both sides of the target, so this run cannot judge it. */
+  status: "met" | "missed" | "unresolved" | "pending" | "not checked";
   /** The numbers behind the verdict. */
   detail: string;
 }

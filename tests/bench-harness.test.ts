@@ -222,6 +222,16 @@ describe("bench targets", () => {
     expect(byId.get("lost-writes-sqlite")!.detail).toContain("63/64");
   });
 
+  it("calls an end-to-end target unresolved when its rounds fall on both sides of the budget", () => {
+    // The same median cost (+4%), but one round under the 3% budget and one over it.
+    const noisy = throughput.map((result) =>
+      result.row.id === "stack-sqlite-read" ? { ...result, cpuCost: { median: 0.04, min: -0.2, max: 0.3 } } : result,
+    );
+    const target = evaluateTargets({ mode: "full", throughput: noisy }).find((each) => each.id === "cpu-read-sqlite");
+    expect(target).toMatchObject({ status: "unresolved" });
+    expect(target!.detail).toContain("rounds: -20.0% to +30.0%");
+  });
+
   it("judges nothing in a smoke run", () => {
     const targets = evaluateTargets({ mode: "smoke", throughput, micro, lostWrites: [lostEntry("stack-sqlite", 64)] });
     expect(new Set(targets.map((target) => target.status))).toEqual(new Set(["not checked"]));

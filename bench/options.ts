@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The bench's phases, in the order they run. */
-export const PHASE_NAMES = ["throughput", "lost-writes", "growth", "micro", "profile"] as const;
+export const PHASE_NAMES = ["throughput", "lost-writes", "growth", "lock-wait", "micro", "profile"] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** How big a run is. */
@@ -26,6 +26,10 @@ export interface BenchOptions {
   /** Applies timed per table size, split over `growthRounds` rounds. */
   growthApplies: number;
   growthRounds: number;
+  /** How long another process holds SQLite's write lock in the lock-wait phase, ms. */
+  lockWaitHoldMs: number;
+  /** Reads made during that lock, 100 ms apart. */
+  lockWaitReads: number;
   /** Calls per microbenchmark measurement; each operation is measured `microRounds` times. */
   microIterations: number;
   microRounds: number;
@@ -91,6 +95,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         growthSizes: [1_000],
         growthApplies: 200,
         growthRounds: 1,
+        lockWaitHoldMs: 500,
+        lockWaitReads: 3,
         microIterations: 200,
         microRounds: 1,
         profileIterations: 300,
@@ -110,6 +116,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         growthSizes: [1_000, 100_000, 1_000_000],
         growthApplies: 5_000,
         growthRounds: 5,
+        lockWaitHoldMs: 3_000,
+        lockWaitReads: 15,
         microIterations: 10_000,
         microRounds: 3,
         profileIterations: 20_000,

@@ -5,6 +5,7 @@ import path from "node:path";
 
 import { renderChart } from "./chart";
 import type { GrowthRatio } from "./growth";
+import type { LockWaitResult } from "./lock-wait";
 import type { LostWritesResult } from "./lost-writes";
 import type { MicroOperation } from "./micro";
 import type { BenchResults, MachineInfo, MicroReport, TargetResult } from "./results";
@@ -42,7 +43,7 @@ const BUDGET_STORES = ["sqlite", "redis", "cookie"] as const;
 
 /** The parts of a run the targets are judged from. */
 export type JudgedResults = Pick<BenchResults, "mode"> &
-  Partial<Pick<BenchResults, "throughput" | "lostWrites" | "micro" | "growthRatio">>;
+  Partial<Pick<BenchResults, "throughput" | "lostWrites" | "micro" | "growthRatio" | "lockWait">>;
 
 /**
  * The stated targets checked against this run's numbers. Timing targets never fail the run; a
@@ -60,6 +61,7 @@ function judgeTargets(results: JudgedResults): TargetResult[] {
   if (results.micro) targets.push(...microTargets(results.micro));
   if (results.lostWrites) targets.push(...lostWritesTargets(results.lostWrites));
   if (results.growthRatio) targets.push(growthTarget(results.growthRatio));
+  if (results.lockWait) targets.push(lockWaitTarget(results.lockWait));
   return targets;
 }
 
@@ -220,6 +222,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.micro) lines.push(...microSection(results.micro));
   if (results.lostWrites) lines.push(...lostWritesSection(results));
   if (results.growth) lines.push(...growthSection(results));
+  if (results.lockWait) lines.push(...lockWaitSection(results.lockWait));
   if (results.profile) lines.push(...profileSection(results.profile));
   return lines.join("\n");
 }
@@ -353,6 +356,43 @@ function growthTarget(ratio: GrowthRatio): TargetResult {
 
 function times(ratio: Spread, which: keyof Spread = "median"): string {
   return `${ratio[which].toFixed(2)}×`;
+}
+
+/** How much slower than without the lock a read may be while another process holds it, ms. */
+const LOCK_WAIT_BUDGET_MS = 100;
+
+function lockWaitTarget(lockWait: LockWaitResult): TargetResult {
+  const { holdMs, extraMs, withoutMs, duringMs, eventLoop } = lockWait;
+  return {
+    id: "lock-wait-reads",
+    statement:
+      `While another process holds SQLite's write lock for ${(holdMs / 1000).toFixed(1)} s, reads are answered ` +
+      `within ${LOCK_WAIT_BUDGET_MS} ms of the same reader's slowest without it`,
+    status: extraMs <= LOCK_WAIT_BUDGET_MS ? "met" : "missed",
+    detail:
+      `slowest read ${duringMs.max} ms during the lock, ${withoutMs.max} ms without it: ${extraMs >= 0 ? "+" : ""}${extraMs} ms; ` +
+      `event-loop delay p99 ${eventLoop.p99.toFixed(1)} ms, max ${eventLoop.max.toFixed(1)} ms`,
+  };
+}
+
+function lockWaitSection(lockWait: LockWaitResult): string[] {
+  const { holdMs, duringMs, withoutMs, readsAnswered, readsMade, eventLoop, write } = lockWait;
+  return [
+    "## Reads while another process holds SQLite's write lock",
+    "",
+    `The stack's Express app with the SQLite store runs in the bench's process. Another process takes the database's write lock (\`BEGIN IMMEDIATE\`) for ${fmt(holdMs)} ms; ` +
+      `meanwhile one request writes the session (so it waits for the lock) and a third process reads the session (\`GET /lab/session\`) ${readsMade} times, 100 ms apart, timing each answer on its own clock. ` +
+      "The same reader's reads just before, with no lock held, are the comparison. The event-loop delay is the app process's (`monitorEventLoopDelay`, 10 ms resolution) while the lock is held.",
+    "",
+    "| | reads | ms per read: median [min–max] |",
+    "|---|---|---|",
+    `| no lock held | ${readsMade} | ${withoutMs.median} [${withoutMs.min}–${withoutMs.max}] |`,
+    `| during the lock | ${readsAnswered}/${readsMade} answered with the session | ${duringMs.median} [${duringMs.min}–${duringMs.max}] |`,
+    "",
+    `Event-loop delay during the lock: p99 ${eventLoop.p99.toFixed(1)} ms, max ${eventLoop.max.toFixed(1)} ms. ` +
+      `The waiting write answered ${write.status}, ${write.afterRelease ? "after" : "before"} the lock was released.`,
+    "",
+  ];
 }
 
 function growthSection(results: BenchResults): string[] {

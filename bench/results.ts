@@ -1,5 +1,6 @@
 /** The shape of one run's results (results.json), shared by the phases, the report and the chart. */
 import type { GrowthRatio, GrowthResult } from "./growth";
+import type { LockWaitResult } from "./lock-wait";
 import type { LostWritesResult } from "./lost-writes";
 import type { MicroResults } from "./micro";
 import type { BenchSettings } from "./options";
@@ -72,6 +73,7 @@ export interface BenchResults {
   lostWrites?: LostWritesEntry[];
   growth?: GrowthResult[];
   growthRatio?: GrowthRatio | null;
+  lockWait?: LockWaitResult;
   micro?: MicroReport;
   profile?: ProfileResult;
   targets: TargetResult[];

@@ -12,6 +12,7 @@ import { importBuild } from "../server/build";
 import { ensureBuild } from "./build";
 import { isWorker, LOST_WRITES_SERVERS, NEVER_LOSE_WRITES, ROWS, SERVERS } from "./catalog";
 import { growthRatio, measureGrowth } from "./growth";
+import { measureLockWait } from "./lock-wait";
 import { measureLostWrites } from "./lost-writes";
 import { measureMicro } from "./micro";
 import { parseOptions, settingsOf, type BenchOptions, type PhaseName } from "./options";
@@ -43,6 +44,7 @@ const PHASES: Record<PhaseName, (context: BenchContext) => Promise<void>> = {
   throughput: throughputPhase,
   "lost-writes": lostWritesPhase,
   growth: growthPhase,
+  "lock-wait": lockWaitPhase,
   micro: microPhase,
   profile: profilePhase,
 };
@@ -190,6 +192,26 @@ async function growthPhase({ options, workDir, results }: BenchContext): Promise
   });
   results.growth = growth;
   results.growthRatio = growthRatio(growth);
+}
+
+/** Reads while another process holds SQLite's write lock, with the app's event-loop delay. */
+async function lockWaitPhase({ options, workDir, results }: BenchContext): Promise<void> {
+  results.lockWait = await measureLockWait({
+    holdMs: options.lockWaitHoldMs,
+    reads: options.lockWaitReads,
+    gapMs: 100,
+    dataDir: path.join(workDir, "lock-wait"),
+    build: await importBuild(),
+    log,
+  });
+  const { readsAnswered, readsMade, write } = results.lockWait;
+  // Like a lost write, a read refused or a write not saved is a failure, not a slow measurement.
+  if (readsAnswered !== readsMade || write.status !== 200 || !write.afterRelease) {
+    throw new Error(
+      `lock wait: ${readsAnswered}/${readsMade} reads answered with the session, the waiting write answered ${write.status}` +
+        `${write.afterRelease ? "" : " before the lock was released"}`,
+    );
+  }
 }
 
 /**

@@ -133,8 +133,15 @@ describe("bench options", () => {
   });
 
   it("runs every phase by default, only the microbenchmark with --micro, and the listed ones with --phases", () => {
-    expect(parseOptions([], {}).phases).toEqual(["throughput", "lost-writes", "growth", "micro", "profile"]);
-    expect(parseOptions(["--smoke"], {}).phases).toHaveLength(5);
+    expect(parseOptions([], {}).phases).toEqual([
+      "throughput",
+      "lost-writes",
+      "growth",
+      "lock-wait",
+      "micro",
+      "profile",
+    ]);
+    expect(parseOptions(["--smoke"], {}).phases).toHaveLength(6);
     expect(parseOptions(["--micro"], {}).phases).toEqual(["micro"]);
     expect(parseOptions(["--phases", "profile,throughput"], {}).phases).toEqual(["throughput", "profile"]);
     expect(() => parseOptions(["--phases", "speed"], {})).toThrow(/unknown phase "speed"/);
@@ -257,6 +264,8 @@ describe("bench targets", () => {
         growthSizes: [1000],
         growthApplies: 10,
         growthRounds: 1,
+        lockWaitHoldMs: 500,
+        lockWaitReads: 3,
         microIterations: 10,
         microRounds: 1,
         profileIterations: 10,
@@ -322,6 +331,27 @@ describe("bench growth ratio", () => {
     expect(verdict(within).status).toBe("met");
     expect(verdict(over).status).toBe("missed");
     expect(verdict(over).detail).toContain("mean time 1.53×");
+  });
+});
+
+describe("bench lock-wait target", () => {
+  const lockWait = (extraMs: number) => ({
+    holdMs: 3_000,
+    duringMs: { median: 20, min: 10, max: 30 + extraMs },
+    withoutMs: { median: 10, min: 5, max: 30 },
+    extraMs,
+    readsAnswered: 15,
+    readsMade: 15,
+    eventLoop: { p99: 12.5, max: 40 },
+    write: { status: 200, afterRelease: true },
+  });
+  const verdict = (extraMs: number) =>
+    evaluateTargets({ mode: "full", lockWait: lockWait(extraMs) }).find((target) => target.id === "lock-wait-reads")!;
+
+  it("is met when the slowest read during the lock is within 100 ms of the slowest without it, and reports the event-loop p99", () => {
+    expect(verdict(100)).toMatchObject({ status: "met" });
+    expect(verdict(100).detail).toContain("event-loop delay p99 12.5 ms");
+    expect(verdict(101)).toMatchObject({ status: "missed" });
   });
 });
 

@@ -63,4 +63,24 @@ describe("createAutoCommit", () => {
       expect(response.headers.get(name), name).toBeNull();
     }
   });
+
+  it("asks for revalidation on a plain redirect of a `.data` request that changed the session without a cookie", async () => {
+    // React Router 7 with future.v8_passThroughRequests hands middleware the `.data` request and the
+    // route's own 302; it turns that into the client's redirect, revalidating only when told to.
+    const { storage, withSession } = setup();
+    const cookie = await signedInCookie(storage);
+    const redirectOf = (write: boolean) =>
+      withSession(
+        new Request(`${URL_BASE}/cart.data`, { method: "POST", headers: { Cookie: cookie } }),
+        async ({ session }) => {
+          if (write) session.set("cart", ["apple"]);
+          return new Response(null, { status: 302, headers: { Location: "/cart" } });
+        },
+      );
+
+    const changed = await redirectOf(true);
+    expect(changed.headers.getSetCookie()).toEqual([]);
+    expect(changed.headers.get("X-Remix-Revalidate")).toBe("yes");
+    expect((await redirectOf(false)).headers.get("X-Remix-Revalidate")).toBeNull();
+  });
 });

@@ -172,13 +172,16 @@ async function revalidateAfterRedirect(request: Request, response: Response): Pr
   // Every redirect Remix answers carries one of these; most responses are not redirects.
   if (!response.headers.has("Location") && !response.headers.has("X-Remix-Redirect")) return response;
   const kind = dataRequestKind(request);
-  if (kind === "single-fetch") return (await withSingleFetchRevalidation(response)) ?? response;
+  if (kind === "single-fetch") {
+    const revalidating = await withSingleFetchRevalidation(response);
+    if (revalidating) return revalidating;
+  }
   const marked =
     kind === "data"
       ? response.headers.has("X-Remix-Redirect")
-      : // React Router 7 hands middleware a request rebuilt without `.data` (unless
-        // future.v8_passThroughRequests is on), so a data redirect looks like a document one here;
-        // it reads this header on a plain 3xx, and a browser following a document redirect ignores it.
+      : // React Router 7 hands middleware its route's plain 3xx, of a request rebuilt without `.data`
+        // (or with it, under future.v8_passThroughRequests), and reads this header when it turns that
+        // into the client's redirect; a browser following a document redirect ignores it.
         isRedirect(response);
   if (!marked) return response;
   const headers = new Headers(response.headers);

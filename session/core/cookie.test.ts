@@ -63,18 +63,21 @@ describe("SessionCookie's memo of verified headers", () => {
     expect(await cookie.parse(header)).toEqual({ value: "id", stale: true });
   });
 
-  it("holds a bounded number of headers, letting the oldest go first", async () => {
+  it("holds a bounded number of headers, letting the least recently used go first", async () => {
     const { createCookie: counting, parses } = countingCreateCookie();
     const cookie = new SessionCookie(counting, { ...SETTINGS, secrets: ["s1"] });
     const headers = await Promise.all(
-      Array.from({ length: 257 }, async (_, index) => headerOf(await cookie.serialize(`id-${index}`))),
+      Array.from({ length: 258 }, async (_, index) => headerOf(await cookie.serialize(`id-${index}`))),
     );
-    for (const header of headers) await cookie.parse(header);
-    expect(parses()).toBe(257);
+    for (const header of headers.slice(0, 256)) await cookie.parse(header);
+    // The first browser comes back before the memo is full of others: it keeps its entry.
+    await cookie.parse(headers[0]);
+    expect(parses()).toBe(256);
 
     await cookie.parse(headers[256]);
-    expect(parses()).toBe(257);
     await cookie.parse(headers[0]);
+    expect(parses()).toBe(257);
+    await cookie.parse(headers[1]);
     expect(parses()).toBe(258);
   });
 });

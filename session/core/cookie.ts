@@ -22,7 +22,7 @@ export interface ParsedCookie {
   stale: boolean;
 }
 
-/** How many `Cookie` headers the verified-value memo holds; the oldest goes first. */
+/** How many `Cookie` headers the verified-value memo holds; the least recently used goes first. */
 const VERIFIED_MEMO_ENTRIES = 256;
 
 /** Headers longer than this are verified every time rather than held in the memo. */
@@ -75,7 +75,12 @@ export class SessionCookie {
   async parse(cookieHeader: string | null | undefined): Promise<ParsedCookie | null> {
     if (!cookieHeader) return null;
     const seen = this.#verified.get(cookieHeader);
-    if (seen) return { value: JSON.parse(seen.json), stale: seen.stale };
+    if (seen) {
+      // Used again, so it becomes the newest: a browser that keeps coming back keeps its entry.
+      this.#verified.delete(cookieHeader);
+      this.#verified.set(cookieHeader, seen);
+      return { value: JSON.parse(seen.json), stale: seen.stale };
+    }
     const parsed = await this.#verify(cookieHeader);
     if (parsed && cookieHeader.length <= VERIFIED_MEMO_MAX_HEADER) {
       if (this.#verified.size >= VERIFIED_MEMO_ENTRIES) this.#verified.delete(this.#verified.keys().next().value!);

@@ -7,6 +7,7 @@ import { createAutoCommit } from "./auto-commit";
 import { SessionCookie } from "./cookie";
 import type { SessionStore } from "./store";
 import { createStoreSessionStorage } from "./store-session-storage";
+import { trackingOf } from "./tracked-session";
 
 // What a request does to its session, proved by what a storage writes and reads back: the change set
 // itself is the storage's business.
@@ -174,5 +175,30 @@ describe("TrackedSession", () => {
     kept!.unset("b");
     kept!.get("notice");
     expect(late).toEqual(["a", "b", "__flash_notice__"]);
+  });
+});
+
+describe("the tracking record behind a session", () => {
+  it("is reached for a session this stack made, and refused with one clear error for anything else", async () => {
+    const storage = createStoreSessionStorage({
+      cookie: new SessionCookie(createCookie, { name: "__session", secrets: ["s1"], secure: false, maxAge: 3600 }),
+      store: new MemorySessionStore(),
+    });
+    const session = await storage.getSession(null);
+    expect(trackingOf(session).storedId).toBeNull();
+
+    const notOurs: Record<string, unknown> = {
+      "a plain object": {},
+      "a null-prototype object": Object.create(null),
+      "a proxy of a session": new Proxy(session, {}),
+      null: null,
+      undefined: undefined,
+      "a string": "session",
+    };
+    for (const [what, value] of Object.entries(notOurs)) {
+      expect(() => trackingOf(value as object), what).toThrow(/Not a session this stack made/);
+    }
+    // A route sees only the session's own methods: nothing on it leads to the record.
+    expect(Object.keys(session)).toEqual([]);
   });
 });

@@ -193,7 +193,8 @@ export class TrackedSession<Data = SessionData, FlashData = Data> implements Ses
   readonly #tracking: SessionTracking;
 
   static {
-    trackingIn = (session) => (#tracking in session ? (session as TrackedSession).#tracking : undefined);
+    trackingIn = (session) =>
+      Object(session) === session && #tracking in session ? (session as TrackedSession).#tracking : undefined;
   }
 
   constructor(id: string, data: SessionRecord, options: TrackedSessionOptions) {

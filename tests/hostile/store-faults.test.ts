@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -10,6 +8,8 @@ import { createCookie } from "@remix-run/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { Browser } from "../../harness/browser";
+import { SessionReader, slowest, type TimedRead } from "../../harness/session-reader";
+import { WriteLockHolder } from "../../harness/sqlite-lock-holder";
 import { createApp } from "../../server/app";
 import {
   createSessionId,
@@ -29,63 +29,6 @@ import { loadAppBuild, startTestServer, TEST_SECRET } from "../support/server";
  * blocked (WAL), nor held up by the waiting commit. The Redis outage is covered by
  * tests/redis-outage.test.ts.
  */
-
-const BETTER_SQLITE3 = createRequire(import.meta.url).resolve("better-sqlite3");
-
-// The lock holder runs in another process, as another app instance or a backup job would, on a clock
-// and an event loop of its own.
-const HOLDER = `
-const Database = require(process.argv[1]);
-const db = new Database(process.argv[2]);
-db.exec("BEGIN IMMEDIATE");
-process.stdout.write("locked\\n");
-const release = () => {
-  process.stdout.write("released " + Date.now() + "\\n");
-  db.exec("COMMIT");
-  db.close();
-  process.exit(0);
-};
-const holdMs = Number(process.argv[3]);
-if (holdMs > 0) setTimeout(release, holdMs);
-process.stdin.on("data", release);
-`;
-
-/** Another process holding the database's write lock, for `holdMs` (0: until `release()`). */
-class WriteLockHolder {
-  #child: ChildProcess;
-  #exited: Promise<void>;
-  #output = "";
-
-  private constructor(child: ChildProcess) {
-    this.#child = child;
-    this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
-    child.stdout!.on("data", (chunk) => (this.#output += chunk));
-  }
-
-  /** Starts the holder and waits until it has the lock. */
-  static async start(filename: string, holdMs = 0): Promise<WriteLockHolder> {
-    const child = spawn(process.execPath, ["-e", HOLDER, BETTER_SQLITE3, filename, String(holdMs)], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.once("data", () => resolve());
-      child.once("exit", (code) => reject(new Error(`lock holder exited with ${code}`)));
-    });
-    return new WriteLockHolder(child);
-  }
-
-  /** Commits and waits until the holder is gone. */
-  async release(): Promise<void> {
-    if (this.#child.exitCode === null) this.#child.stdin!.write("release\n");
-    await this.#exited;
-  }
-
-  /** Waits until a timed holder let go by itself, and returns when (Date.now() just before its COMMIT). */
-  async releasedAt(): Promise<number> {
-    await this.#exited;
-    return Number(/released (\d+)/.exec(this.#output)?.[1]);
-  }
-}
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "store-faults-")), "sessions.sqlite");
 const later = () => new Date(Date.now() + 60_000);
@@ -223,97 +166,6 @@ describe("the server while SQLite is locked by another process", () => {
     ]);
   });
 });
-
-// Reads the session over HTTP from another process, so each answer's time is measured on a clock the
-// server's event loop cannot hold up. One untimed read first (a process's first fetch is slow), then
-// "ready"; for each line on stdin, `count` timed reads `gapMs` apart, printed as one JSON line.
-const READER = `
-const [url, cookie, count, gapMs] = process.argv.slice(1);
-const readOnce = async () => {
-  const sentAt = Date.now();
-  const response = await fetch(url + "/lab/session", { headers: { cookie } });
-  const keys = Object.keys(await response.json().catch(() => ({})));
-  return { sentAt, doneAt: Date.now(), status: response.status, keys };
-};
-readOnce().then(() => {
-  process.stdout.write("ready\\n");
-  require("node:readline").createInterface({ input: process.stdin }).on("line", async () => {
-    const reads = [];
-    for (let i = 0; i < Number(count); i++) {
-      reads.push(await readOnce());
-      await new Promise((resolve) => setTimeout(resolve, Number(gapMs)));
-    }
-    process.stdout.write(JSON.stringify(reads) + "\\n");
-  });
-  process.stdin.once("end", () => process.exit(0));
-});
-`;
-
-interface TimedRead {
-  sentAt: number;
-  doneAt: number;
-  status: number;
-  keys: string[];
-}
-
-/** Another process that reads the session over HTTP, timing each answer. */
-class SessionReader {
-  #child: ChildProcess;
-  #lines: string[] = [];
-  #waiting: ((line: string) => void) | undefined;
-
-  private constructor(child: ChildProcess) {
-    this.#child = child;
-    let buffer = "";
-    child.stdout!.on("data", (chunk) => {
-      buffer += chunk;
-      for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        if (this.#waiting) this.#waiting(line);
-        else this.#lines.push(line);
-      }
-    });
-  }
-
-  /** Starts the reader with `cookie` and waits until its first, untimed read is done. */
-  static async start(url: string, cookie: string, count: number, gapMs: number): Promise<SessionReader> {
-    const child = spawn(process.execPath, ["-e", READER, url, cookie, String(count), String(gapMs)], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    const reader = new SessionReader(child);
-    const exited = new Promise<never>((_, reject) =>
-      child.once("exit", (code) => reject(new Error(`reader exited with ${code}`))),
-    );
-    exited.catch(() => {});
-    await Promise.race([reader.#nextLine(), exited]);
-    return reader;
-  }
-
-  /** Makes one round of timed reads and returns them. */
-  async read(): Promise<TimedRead[]> {
-    this.#child.stdin!.write("go\n");
-    return JSON.parse(await this.#nextLine()) as TimedRead[];
-  }
-
-  /** Lets the reader exit. */
-  stop(): void {
-    this.#child.stdin!.end();
-  }
-
-  #nextLine(): Promise<string> {
-    const line = this.#lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    return new Promise((resolve) => {
-      this.#waiting = (next) => {
-        this.#waiting = undefined;
-        resolve(next);
-      };
-    });
-  }
-}
-
-const slowest = (reads: TimedRead[]) => Math.max(...reads.map((read) => read.doneAt - read.sentAt));
 
 /**
  * Asserts that every read during the lock found the session as it was before, and was answered in far

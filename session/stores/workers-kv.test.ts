@@ -8,18 +8,45 @@ import { createSessionId } from "../core/id";
 import { describeSessionStore, planFor, writeSession } from "./store-contract";
 import { KV_MIN_TTL_SECONDS, WorkersKVSessionStore, type KVNamespaceLike } from "./workers-kv";
 
-// A real KV namespace, served by workerd through Miniflare and used from here through its proxy.
+// A real KV namespace, served by workerd through Miniflare. Each operation is a request to a Worker
+// that runs it on its binding: Miniflare's synchronous binding proxy has failed whole runs of this
+// file on a loaded machine, and a request is how a Worker's KV calls travel anyway.
+const KV_WORKER = `
+export default {
+  async fetch(request, env) {
+    const { op, key, value, options } = await request.json();
+    try {
+      if (op === "get") return Response.json(await env.SESSION_KV.get(key, "text"));
+      if (op === "put") return Response.json(await env.SESSION_KV.put(key, value, options) ?? null);
+      if (op === "delete") return Response.json(await env.SESSION_KV.delete(key) ?? null);
+      if (op === "list") return Response.json(await env.SESSION_KV.list(options));
+      return Response.json({ error: "unknown operation " + op }, { status: 400 });
+    } catch (error) {
+      return Response.json({ error: String(error) }, { status: 500 });
+    }
+  },
+};`;
+
+type ListedKeys = { keys: { name: string; expiration?: number }[] };
 let miniflare: Miniflare;
-let kv: KVNamespaceLike & {
-  list(options: { prefix: string }): Promise<{ keys: { name: string; expiration?: number }[] }>;
-};
+let kv: KVNamespaceLike & { list(options: { prefix: string }): Promise<ListedKeys> };
 beforeAll(async () => {
-  miniflare = new Miniflare({
-    modules: true,
-    script: "export default { fetch: () => new Response(null, { status: 404 }) }",
-    kvNamespaces: ["SESSION_KV"],
-  });
-  kv = await miniflare.getKVNamespace("SESSION_KV");
+  miniflare = new Miniflare({ modules: true, script: KV_WORKER, kvNamespaces: ["SESSION_KV"] });
+  const run = async <T>(op: string, args: { key?: string; value?: string; options?: unknown }): Promise<T> => {
+    const response = await miniflare.dispatchFetch("http://kv.test/", {
+      method: "POST",
+      body: JSON.stringify({ op, ...args }),
+    });
+    const body = (await response.json()) as T & { error?: string };
+    if (!response.ok) throw new Error(`KV ${op} failed: ${body.error}`);
+    return body;
+  };
+  kv = {
+    get: (key) => run<string | null>("get", { key }),
+    put: (key, value, options) => run<void>("put", { key, value, options }),
+    delete: (key) => run<void>("delete", { key }),
+    list: (options) => run<ListedKeys>("list", { options }),
+  };
 });
 afterAll(() => miniflare?.dispose());
 

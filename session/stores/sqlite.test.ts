@@ -9,7 +9,7 @@ import { SessionTooLargeError } from "../core/errors";
 import { createSessionId } from "../core/id";
 
 import { SqliteSessionStore } from "./sqlite";
-import { describeSessionStore, planFor, writeSession } from "./store-contract";
+import { describeSessionStore, writeSession } from "./store-contract";
 
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-")), "sessions.sqlite");
 
@@ -107,84 +107,5 @@ describe("SqliteSessionStore", () => {
       SessionTooLargeError,
     );
     expect((await store.read(id))?.data).toEqual({ small: "x" });
-  });
-});
-
-describe("SqliteSessionStore on a file from an earlier release", () => {
-  /** A sessions table without the lifetime column, as the first release wrote it. */
-  function oldFile(): string {
-    const filename = tempFile();
-    const db = new Database(filename);
-    db.pragma("journal_mode = WAL");
-    db.exec(
-      "CREATE TABLE sessions (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
-    );
-    db.prepare("INSERT INTO sessions VALUES (?, ?, ?)").run("A".repeat(32), '{"user":"ada"}', Date.now() + 60_000);
-    db.close();
-    return filename;
-  }
-
-  it("adds the lifetime column and keeps the sessions it holds", async () => {
-    const filename = oldFile();
-    const store = new SqliteSessionStore({ filename, purgeInterval: 0 });
-    try {
-      expect(await store.read("A".repeat(32))).toMatchObject({ data: { user: "ada" }, lifetime: null });
-      await store.commit(planFor("A".repeat(32), { lifetime: "browser" }));
-      expect((await store.read("A".repeat(32)))?.lifetime).toBe("browser");
-    } finally {
-      await store.close();
-    }
-    // Opening it again finds the column there.
-    await new SqliteSessionStore({ filename, purgeInterval: 0 }).close();
-  });
-
-  /** A sessions table that indexes `expires` itself, as releases before the purge buckets wrote it. */
-  function fileWithExpiresIndex(expires: number): string {
-    const filename = tempFile();
-    const db = new Database(filename);
-    db.pragma("journal_mode = WAL");
-    db.exec(`
-      CREATE TABLE sessions (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL,
-        lifetime TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
-      CREATE INDEX sessions_expires ON sessions (expires);
-    `);
-    db.prepare("INSERT INTO sessions VALUES (?, ?, ?, '')").run("B".repeat(32), '{"user":"bo"}', expires);
-    db.close();
-    return filename;
-  }
-
-  it("moves the purge from the expires index to purge buckets and keeps the sessions it holds", async () => {
-    let now = Date.now();
-    const filename = fileWithExpiresIndex(now + 60_000);
-    const store = new SqliteSessionStore({ filename, purgeInterval: 0, now: () => now });
-    try {
-      expect(await store.read("B".repeat(32))).toMatchObject({ data: { user: "bo" } });
-      expect(store.purgeExpired()).toBe(0);
-      now += 120_000;
-      expect(store.purgeExpired()).toBe(1);
-    } finally {
-      await store.close();
-    }
-    const db = new Database(filename, { readonly: true });
-    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
-    db.close();
-    expect(indexes).toEqual(["sessions_purge"]);
-  });
-
-  it("purges a session that a process of an earlier release inserted after the upgrade", async () => {
-    let now = Date.now();
-    const filename = tempFile();
-    const store = new SqliteSessionStore({ filename, purgeInterval: 0, now: () => now });
-    try {
-      // The earlier release's insert names only the columns it knew.
-      const old = new Database(filename);
-      old.prepare("INSERT INTO sessions (id, data, expires) VALUES (?, '{}', ?)").run("C".repeat(32), now + 60_000);
-      old.close();
-      expect(store.purgeExpired()).toBe(0);
-      now += 120_000;
-      expect(store.purgeExpired()).toBe(1);
-    } finally {
-      await store.close();
-    }
   });
 });

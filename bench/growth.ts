@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import Database from "better-sqlite3";
 
+import { fillSessions } from "../harness/sqlite-fill";
 import { SqliteSessionStore } from "../session/stores/sqlite";
 
 import { percentile, spread, type Spread } from "./stats";
@@ -176,15 +177,7 @@ function fill(filename: string, sessions: number, sample: number): string[] {
   try {
     const expires = Date.now() + THIRTY_DAYS_MS;
     db.transaction(() => {
-      db.prepare(
-        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-         INSERT INTO sessions (id, data, expires)
-         SELECT substr(hex(randomblob(16)), 1, 32),
-                json_object('visits', i, 'theme', 'light', 'user',
-                            json_object('name', 'user' || i, 'signedInAt', '2026-01-01T00:00:00.000Z')),
-                ?
-         FROM n`,
-      ).run(sessions, expires);
+      fillSessions(db, sessions, expires);
     })();
     const ids = db
       .prepare<[number], { id: string }>("SELECT id FROM sessions ORDER BY random() LIMIT ?")

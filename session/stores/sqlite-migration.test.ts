@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 
+import { fillSessions } from "../../harness/sqlite-fill";
 import { createSessionId } from "../core/id";
 
 import { SqliteSessionStore } from "./sqlite";
@@ -43,15 +44,7 @@ function earlierReleaseFile(): { filename: string; db: Database.Database } {
  */
 function fileOfAnEarlierRelease(rows: number): string {
   const { filename, db } = earlierReleaseFile();
-  db.prepare(
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-     INSERT INTO sessions (id, data, expires)
-     SELECT substr(hex(randomblob(16)), 1, 32),
-            json_object('visits', i, 'theme', 'light', 'user',
-                        json_object('name', 'user' || i, 'signedInAt', '2026-01-01T00:00:00.000Z')),
-            ? + (i % 600) * 60000
-     FROM n`,
-  ).run(rows, Date.now() + 60 * 60_000);
+  fillSessions(db, rows, Date.now() + 60 * 60_000, 600);
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
   return filename;
